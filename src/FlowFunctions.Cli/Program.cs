@@ -1,1 +1,3 @@
-return 0;
+using FlowFunctions.Cli;
+
+return await FlowCli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using FlowFunctions.Core.Parsing;
+
+namespace FlowFunctions.Cli.Commands;
+
+/// <summary>Options shared by several commands, declared once so they read the same everywhere.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Output()
+    {
+        var option = new Option<string>("--output", "-o") { Description = "Output format: text (default) or json.", DefaultValueFactory = _ => "text" };
+        option.AcceptOnlyFromAmong("text", "json");
+        return option;
+    }
+
+    public static Option<string?> Format()
+    {
+        var option = new Option<string?>("--format") { Description = "Spec format when the file extension does not tell: yaml or json." };
+        option.AcceptOnlyFromAmong("yaml", "json");
+        return option;
+    }
+
+    public static SpecFormat? ParseFormat(string? value) => value switch
+    {
+        "yaml" => SpecFormat.Yaml,
+        "json" => SpecFormat.Json,
+        _ => null,
+    };
+}

@@ -1,0 +1,18 @@
+namespace FlowFunctions.Core.Runs;
+
+/// <summary>
+/// Everything outside the run that a decision may depend on. Passing these in keeps
+/// <see cref="RunDecider.Decide"/> pure and replayable.
+/// </summary>
+/// <param name="Now">The current time (timestamps, timer due times).</param>
+/// <param name="Jitter">A random number in [0, 1) for retry jitter.</param>
+/// <param name="MaxDispatches">
+/// The episode's budget: how many activities, timers and inline evaluations one decision may start. When work
+/// remains, the decision emits <see cref="Effect.ContinueRun"/> and the next decision goes on.
+/// </param>
+public sealed record DecisionContext(DateTimeOffset Now, double Jitter = 0.5, int MaxDispatches = int.MaxValue);
+
+/// <summary>The result of a decision: the new state and the effects to carry out.</summary>
+/// <param name="State">The run after the event.</param>
+/// <param name="Effects">What to do: schedule activities, arm timers, complete the run.</param>
+public sealed record Decision(RunState State, IReadOnlyList<Effect> Effects);

@@ -1,0 +1,70 @@
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Specs;
+
+namespace FlowFunctions.Core.Runs;
+
+/// <summary>
+/// Something that happened to a run. A closed union: the decision function handles each case. Node-addressed events
+/// carry the attempt and incarnation they belong to, so a duplicate or late delivery is a no-op.
+/// </summary>
+public abstract record RunEvent
+{
+    private RunEvent()
+    {
+    }
+
+    /// <summary>Starts a run.</summary>
+    /// <param name="RunId">The new run's id.</param>
+    /// <param name="Spec">The validated spec.</param>
+    /// <param name="Inputs">The inputs as given; they are checked and defaulted against the spec.</param>
+    public sealed record RunStarted(string RunId, FlowSpec Spec, JsonObject? Inputs) : RunEvent;
+
+    /// <summary>An activity finished with an output.</summary>
+    /// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
+    /// <param name="Attempt">The attempt token of the work item.</param>
+    /// <param name="Incarnation">The node incarnation of the work item.</param>
+    /// <param name="Output">The output.</param>
+    /// <param name="Executions">How many handler executions the work item performed (inline retries included).</param>
+    public sealed record ActivitySucceeded(string NodeId, int Attempt, int Incarnation, JsonNode? Output, int Executions = 1) : RunEvent;
+
+    /// <summary>An activity failed after the executions its work item allowed.</summary>
+    /// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
+    /// <param name="Attempt">The attempt token of the work item.</param>
+    /// <param name="Incarnation">The node incarnation of the work item.</param>
+    /// <param name="Message">What went wrong.</param>
+    /// <param name="Class">Whether a retry could help.</param>
+    /// <param name="Executions">How many handler executions the work item performed.</param>
+    public sealed record ActivityFailed(string NodeId, int Attempt, int Incarnation, string Message, ErrorClass Class, int Executions = 1) : RunEvent;
+
+    /// <summary>A timer armed by an earlier decision fired.</summary>
+    /// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
+    /// <param name="Attempt">The attempt the timer belongs to.</param>
+    /// <param name="Incarnation">The incarnation the timer belongs to.</param>
+    /// <param name="Purpose">Why it was armed.</param>
+    public sealed record TimerFired(string NodeId, int Attempt, int Incarnation, TimerPurpose Purpose) : RunEvent;
+
+    /// <summary>Someone cancelled one node (and so, under the default trigger, what depends on it).</summary>
+    /// <param name="NodeId">The node.</param>
+    /// <param name="Reason">Why, for people.</param>
+    public sealed record NodeCancelRequested(string NodeId, string? Reason = null) : RunEvent;
+
+    /// <summary>Someone cancelled the whole run.</summary>
+    /// <param name="Reason">Why, for people.</param>
+    public sealed record RunCancelRequested(string? Reason = null) : RunEvent;
+
+    /// <summary>The previous decision ran out of budget; go on dispatching.</summary>
+    public sealed record ContinueRequested : RunEvent;
+}
+
+/// <summary>Why a timer was armed.</summary>
+public enum TimerPurpose
+{
+    /// <summary>The backoff before a retry.</summary>
+    RetryBackoff,
+
+    /// <summary>A <c>delay</c> node's wait.</summary>
+    Delay,
+
+    /// <summary>The per-attempt timeout.</summary>
+    AttemptTimeout,
+}

@@ -1,0 +1,700 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Expressions;
+using FlowFunctions.Core.Graph;
+using FlowFunctions.Core.Reducers;
+using FlowFunctions.Core.Specs;
+
+namespace FlowFunctions.Core.Runs;
+
+/// <summary>
+/// The working set of one decision: mutable builders over an immutable <see cref="RunState"/>, the effects emitted
+/// so far and the remaining budget. Everything is incremental (need counters, a sorted dispatch set, a work list
+/// for propagation), so one event costs in proportion to what it changes, not to the size of the run.
+/// </summary>
+internal sealed class RunTransition
+{
+    private readonly RunState _original;
+    private readonly DecisionContext _context;
+    private readonly RunGraph _graph;
+    private readonly ImmutableDictionary<string, NodeState>.Builder _nodes;
+    private readonly ImmutableSortedSet<int>.Builder _dispatchable;
+    private readonly List<Effect> _effects = [];
+    private readonly Queue<int> _settled = new();
+    private int _terminalNodes;
+    private int _budget;
+    private RunStatus _status;
+    private string? _reason;
+    private DateTimeOffset? _completedAt;
+    private JsonObject? _outputs;
+
+    public RunTransition(RunState state, DecisionContext context)
+    {
+        _original = state;
+        _context = context;
+        _graph = RunGraph.Of(state.Spec);
+        _nodes = state.Nodes.ToBuilder();
+        _dispatchable = state.Dispatchable.ToBuilder();
+        _terminalNodes = state.TerminalNodes;
+        _budget = context.MaxDispatches;
+        _status = state.Status;
+        _reason = state.Reason;
+        _completedAt = state.CompletedAt;
+        _outputs = state.Outputs;
+    }
+
+    private FlowSpec Spec => _original.Spec;
+
+    private DateTimeOffset Now => _context.Now;
+
+    public static Decision Start(RunEvent.RunStarted started, DecisionContext context)
+    {
+        var (inputs, errors) = InputBinder.Bind(started.Spec, started.Inputs);
+        var nodes = started.Spec.Nodes.ToImmutableDictionary(
+            n => n.Id,
+            n => new NodeState { Id = n.Id, OpenNeeds = n.Needs.Length },
+            StringComparer.Ordinal);
+        var state = new RunState
+        {
+            RunId = started.RunId,
+            Spec = started.Spec,
+            Inputs = inputs,
+            StartedAt = context.Now,
+            Nodes = nodes,
+        };
+        var transition = new RunTransition(state, context);
+        if (!errors.IsEmpty)
+        {
+            transition.EndRun(RunStatus.Failed, "invalid inputs: " + string.Join("; ", errors));
+        }
+        else
+        {
+            for (var i = 0; i < started.Spec.Nodes.Length; i++)
+            {
+                if (started.Spec.Nodes[i].Needs.IsEmpty)
+                {
+                    transition.Evaluate(i);
+                }
+            }
+
+            transition.Settle();
+        }
+
+        return transition.Finish();
+    }
+
+    public void Apply(RunEvent evt)
+    {
+        switch (evt)
+        {
+            case RunEvent.ActivitySucceeded e:
+                OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, template) => state with
+                {
+                    Status = NodeStatus.Succeeded,
+                    Attempts = e.Attempt - 1 + e.Executions,
+                    Output = e.Output?.DeepClone(),
+                    Error = null,
+                    Reason = null,
+                    CompletedAt = Now,
+                });
+                break;
+            case RunEvent.ActivityFailed e:
+                OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, retry) =>
+                    Failed(state with { Attempts = e.Attempt - 1 + e.Executions }, e.Message, e.Class, retry));
+                break;
+            case RunEvent.TimerFired e:
+                OnTimer(e);
+                break;
+            case RunEvent.NodeCancelRequested e:
+                OnNodeCancel(e.NodeId, e.Reason);
+                break;
+            case RunEvent.RunCancelRequested e:
+                EndRun(RunStatus.Cancelled, e.Reason ?? "cancelled");
+                break;
+            case RunEvent.ContinueRequested:
+                break;
+        }
+
+        Settle();
+    }
+
+    public Decision Finish()
+    {
+        if (_status == RunStatus.Running)
+        {
+            Dispatch();
+            Settle();
+            if (_status == RunStatus.Running && _terminalNodes == _graph.Nodes.Length)
+            {
+                CompleteSucceeded();
+            }
+        }
+
+        var state = _original with
+        {
+            Nodes = _nodes.ToImmutable(),
+            Dispatchable = _dispatchable.ToImmutable(),
+            TerminalNodes = _terminalNodes,
+            Status = _status,
+            Reason = _reason,
+            CompletedAt = _completedAt,
+            Outputs = _outputs,
+        };
+        return new Decision(state, _effects);
+    }
+
+    // ---- events ----
+
+    /// <summary>Applies an activity result if it belongs to the attempt in flight; <paramref name="update"/> gets the retry policy that governs the node.</summary>
+    private void OnActivityResult(string nodeId, int attempt, int incarnation, Func<NodeState, RetryPolicy, NodeState> update)
+    {
+        if (MapChildId.TryParse(nodeId, out var mapId, out var childIndex))
+        {
+            var mapIndex = _graph.IndexOf(mapId);
+            if (mapIndex >= 0 && ChildOf(mapIndex, childIndex) is { Status: NodeStatus.Running } child
+                && child.Attempt == attempt && child.Incarnation == incarnation && _graph.Nodes[mapIndex].Map!.Template.Kind == NodeKind.Activity)
+            {
+                ChildUpdated(mapIndex, childIndex, update(child, _graph.Nodes[mapIndex].Map!.Template.Retry));
+            }
+
+            return;
+        }
+
+        var index = _graph.IndexOf(nodeId);
+        if (index >= 0 && _nodes[nodeId] is { Status: NodeStatus.Running } node && node.Attempt == attempt
+            && node.Incarnation == incarnation && _graph.Nodes[index].Kind == NodeKind.Activity)
+        {
+            NodeUpdated(index, update(node, _graph.Nodes[index].Retry));
+        }
+    }
+
+    private void OnTimer(RunEvent.TimerFired e)
+    {
+        if (MapChildId.TryParse(e.NodeId, out var mapId, out var childIndex))
+        {
+            var mapIndex = _graph.IndexOf(mapId);
+            if (mapIndex >= 0 && ChildOf(mapIndex, childIndex) is { } child && child.Attempt == e.Attempt && child.Incarnation == e.Incarnation)
+            {
+                var template = _graph.Nodes[mapIndex].Map!.Template;
+                if (e.Purpose == TimerPurpose.RetryBackoff && child.Status == NodeStatus.Waiting)
+                {
+                    _budget--;
+                    ChildUpdated(mapIndex, childIndex, StartChildAttempt(mapIndex, childIndex, child));
+                }
+                else if (e.Purpose == TimerPurpose.AttemptTimeout && child.Status == NodeStatus.Running)
+                {
+                    _effects.Add(new Effect.CancelActivity(child.Id, child.Attempt, child.Incarnation));
+                    ChildUpdated(mapIndex, childIndex, Failed(child with { Attempts = child.Attempt }, TimedOut(template.Timeout), ErrorClass.Transient, template.Retry));
+                }
+            }
+
+            return;
+        }
+
+        var index = _graph.IndexOf(e.NodeId);
+        if (index < 0 || _nodes[e.NodeId] is not { } node || node.Attempt != e.Attempt || node.Incarnation != e.Incarnation)
+        {
+            return;
+        }
+
+        var spec = _graph.Nodes[index];
+        switch (e.Purpose)
+        {
+            case TimerPurpose.RetryBackoff when node.Status == NodeStatus.Waiting && spec.Kind != NodeKind.Timer:
+                NodeUpdated(index, node with { Status = NodeStatus.Ready, Reason = $"retry {node.Attempts + 1} of {spec.Retry.MaxAttempts}" });
+                break;
+            case TimerPurpose.Delay when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Timer:
+                NodeUpdated(index, node with { Status = NodeStatus.Succeeded, Output = node.Input?.DeepClone(), Reason = null, CompletedAt = Now });
+                break;
+            case TimerPurpose.AttemptTimeout when node.Status == NodeStatus.Running && spec.Kind == NodeKind.Activity:
+                _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
+                NodeUpdated(index, Failed(node with { Attempts = node.Attempt }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry));
+                break;
+        }
+    }
+
+    private void OnNodeCancel(string nodeId, string? reason)
+    {
+        var message = reason ?? "cancelled";
+        if (MapChildId.TryParse(nodeId, out var mapId, out var childIndex))
+        {
+            var mapIndex = _graph.IndexOf(mapId);
+            if (mapIndex >= 0 && ChildOf(mapIndex, childIndex) is { } child && !child.Status.IsTerminal())
+            {
+                ChildUpdated(mapIndex, childIndex, Cancelled(child, message));
+            }
+
+            return;
+        }
+
+        var index = _graph.IndexOf(nodeId);
+        if (index >= 0 && !_nodes[nodeId].Status.IsTerminal())
+        {
+            CancelChildren(index, message);
+            NodeUpdated(index, Cancelled(_nodes[nodeId], message));
+        }
+    }
+
+    // ---- node transitions ----
+
+    /// <summary>Stores a node's new state and, when it became terminal, queues its consequences.</summary>
+    private void NodeUpdated(int index, NodeState state)
+    {
+        var id = _graph.Nodes[index].Id;
+        var wasTerminal = _nodes[id].Status.IsTerminal();
+        _nodes[id] = state;
+        if (state.Status is NodeStatus.Ready)
+        {
+            _dispatchable.Add(index);
+        }
+        else if (state.Status is not NodeStatus.Running)
+        {
+            _dispatchable.Remove(index);
+        }
+
+        if (state.Status.IsTerminal() && !wasTerminal)
+        {
+            _terminalNodes++;
+            _settled.Enqueue(index);
+        }
+    }
+
+    /// <summary>Propagates every terminal transition queued so far, breadth-first (no recursion, so a long chain of skips is safe).</summary>
+    private void Settle()
+    {
+        while (_settled.Count > 0 && !_status.IsTerminal())
+        {
+            var index = _settled.Dequeue();
+            var spec = _graph.Nodes[index];
+            var node = _nodes[spec.Id];
+            if (node.Status == NodeStatus.Failed && spec.OnFailure == FailurePolicy.Fail)
+            {
+                EndRun(RunStatus.Failed, $"node '{spec.Id}' failed: {node.Error?.Message}");
+                return;
+            }
+
+            if (node.Status == NodeStatus.Failed && spec.OnFailure == FailurePolicy.Pause)
+            {
+                // Dependents stay Pending: a redrive of this node may still satisfy them.
+                _status = RunStatus.Paused;
+                _reason = $"node '{spec.Id}' failed: {node.Error?.Message}; redrive it or cancel the run";
+                continue;
+            }
+
+            var succeeded = node.Status.IsSuccess();
+            foreach (var dependent in _graph.DependentsOf(index))
+            {
+                var d = _nodes[_graph.Nodes[dependent].Id];
+                _nodes[d.Id] = d with
+                {
+                    OpenNeeds = d.OpenNeeds - 1,
+                    UnsuccessfulNeeds = d.UnsuccessfulNeeds + (succeeded ? 0 : 1),
+                };
+                Evaluate(dependent);
+            }
+        }
+    }
+
+    /// <summary>Decides whether a pending node's trigger is satisfied (Ready), cannot be (Skipped), or must wait.</summary>
+    private void Evaluate(int index)
+    {
+        var spec = _graph.Nodes[index];
+        var node = _nodes[spec.Id];
+        if (node.Status != NodeStatus.Pending)
+        {
+            return;
+        }
+
+        var allDone = node.OpenNeeds == 0;
+        var (ready, skip) = spec.Trigger switch
+        {
+            NodeTrigger.AllSucceeded => (allDone && node.UnsuccessfulNeeds == 0, node.UnsuccessfulNeeds > 0),
+            NodeTrigger.AllDone => (allDone, false),
+            _ => (allDone && (spec.Needs.IsEmpty || node.UnsuccessfulNeeds < spec.Needs.Length), allDone && !spec.Needs.IsEmpty && node.UnsuccessfulNeeds == spec.Needs.Length),
+        };
+
+        if (skip)
+        {
+            NodeUpdated(index, node with { Status = NodeStatus.Skipped, Reason = SkipReason(spec), CompletedAt = Now });
+            return;
+        }
+
+        if (!ready)
+        {
+            return;
+        }
+
+        if (spec.When is { } when)
+        {
+            JsonNode? condition;
+            try
+            {
+                condition = when.Resolve(ScopeFor(input: null));
+            }
+            catch (ExpressionEvaluationException ex)
+            {
+                NodeUpdated(index, Failed(node, "when: " + ex.Message, ErrorClass.Permanent, spec.Retry));
+                return;
+            }
+
+            if (!Expression.IsTruthy(condition))
+            {
+                NodeUpdated(index, node with { Status = NodeStatus.Skipped, Reason = "'when' was false", CompletedAt = Now });
+                return;
+            }
+        }
+
+        NodeUpdated(index, node with { Status = NodeStatus.Ready });
+    }
+
+    private string SkipReason(NodeSpec spec)
+    {
+        foreach (var need in spec.Needs)
+        {
+            var status = _nodes[need].Status;
+            if (status.IsTerminal() && !status.IsSuccess())
+            {
+                return spec.Trigger == NodeTrigger.AnySucceeded ? "no need succeeded" : $"need '{need}' {status.ToString().ToLowerInvariant()}";
+            }
+        }
+
+        return "trigger not satisfied";
+    }
+
+    // ---- dispatch ----
+
+    /// <summary>Starts ready work in declared order until the budget is spent; leftover work asks for a continuation.</summary>
+    private void Dispatch()
+    {
+        while (_status == RunStatus.Running && _dispatchable.Count > 0)
+        {
+            if (_budget <= 0)
+            {
+                _effects.Add(new Effect.ContinueRun());
+                return;
+            }
+
+            var index = _dispatchable.Min;
+            var spec = _graph.Nodes[index];
+            var node = _nodes[spec.Id];
+            if (node.Status == NodeStatus.Running && spec.Kind == NodeKind.Map)
+            {
+                DispatchChildren(index);
+            }
+            else
+            {
+                _dispatchable.Remove(index);
+                StartNode(index, spec, node);
+            }
+
+            Settle();
+        }
+    }
+
+    private void StartNode(int index, NodeSpec spec, NodeState node)
+    {
+        _budget--;
+        var started = node with { StartedAt = node.StartedAt ?? Now, Reason = null };
+        JsonNode? resolved;
+        try
+        {
+            var input = spec.Reduce is not null && spec.Kind != NodeKind.Map ? ReduceNeeds(spec) : null;
+            resolved = spec.Kind == NodeKind.Map
+                ? spec.Map!.Items.Resolve(ScopeFor(input: null))
+                : spec.With.Resolve(ScopeFor(input));
+        }
+        catch (Exception ex) when (ex is ExpressionEvaluationException or ReductionException)
+        {
+            NodeUpdated(index, Failed(started with { Attempts = started.Attempts + 1, Attempt = started.Attempts + 1 }, ex.Message, ErrorClass.Permanent, spec.Retry));
+            return;
+        }
+
+        switch (spec.Kind)
+        {
+            case NodeKind.Activity:
+                var attempt = started.Attempts + 1;
+                _effects.Add(new Effect.ScheduleActivity(spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout));
+                ArmTimeout(spec.Id, attempt, started.Incarnation, spec.Timeout);
+                NodeUpdated(index, started with { Status = NodeStatus.Running, Attempt = attempt, Input = resolved });
+                break;
+            case NodeKind.Inline:
+                NodeUpdated(index, started with { Status = NodeStatus.Succeeded, Attempts = 1, Attempt = 1, Input = resolved, Output = resolved?.DeepClone(), CompletedAt = Now });
+                break;
+            case NodeKind.Timer:
+                StartDelay(index, started with { Attempts = 1, Attempt = 1, Input = resolved });
+                break;
+            case NodeKind.Map:
+                StartMap(index, spec, started, resolved);
+                break;
+        }
+    }
+
+    private void StartDelay(int index, NodeState node)
+    {
+        var text = (node.Input as JsonObject)?["duration"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var duration = TimeSpan.Zero;
+        string? error = null;
+        if (text is null || !Duration.TryParse(text, out duration, out error))
+        {
+            NodeUpdated(index, Failed(node, error ?? "with.duration must be a duration string", ErrorClass.Permanent, RetryPolicy.None));
+            return;
+        }
+
+        if (duration <= TimeSpan.Zero)
+        {
+            NodeUpdated(index, node with { Status = NodeStatus.Succeeded, Output = node.Input?.DeepClone(), CompletedAt = Now });
+            return;
+        }
+
+        var due = Now + duration;
+        _effects.Add(new Effect.ArmTimer(node.Id, node.Attempt, node.Incarnation, TimerPurpose.Delay, due));
+        NodeUpdated(index, node with { Status = NodeStatus.Waiting, Reason = "until " + due.ToString("O", CultureInfo.InvariantCulture) });
+    }
+
+    private void StartMap(int index, NodeSpec spec, NodeState node, JsonNode? items)
+    {
+        if (items is not JsonArray array)
+        {
+            NodeUpdated(index, Failed(node with { Attempts = 1, Attempt = 1 }, $"items evaluated to {InputTypes.Describe(items)}; a map needs an array", ErrorClass.Permanent, RetryPolicy.None));
+            return;
+        }
+
+        var progress = new MapProgress([.. array.Select(i => i?.DeepClone())], 0, 0, ImmutableDictionary<int, NodeState>.Empty);
+        NodeUpdated(index, node with { Status = NodeStatus.Running, Attempts = 1, Attempt = 1, Map = progress });
+        if (array.Count == 0)
+        {
+            CompleteMap(index);
+            return;
+        }
+
+        _dispatchable.Add(index);
+        DispatchChildren(index);
+    }
+
+    private void DispatchChildren(int index)
+    {
+        var spec = _graph.Nodes[index];
+        var limit = spec.Map!.MaxConcurrency ?? int.MaxValue;
+        while (_budget > 0 && _nodes[spec.Id] is { Status: NodeStatus.Running, Map: { } map } && map.NextIndex < map.Total && map.Active < limit)
+        {
+            _budget--;
+            var childIndex = map.NextIndex;
+            var child = new NodeState { Id = MapChildId.Format(spec.Id, childIndex), StartedAt = Now };
+            _nodes[spec.Id] = _nodes[spec.Id] with { Map = map with { NextIndex = childIndex + 1, Active = map.Active + 1, Children = map.Children.SetItem(childIndex, child) } };
+            ChildUpdated(index, childIndex, StartChildAttempt(index, childIndex, child));
+        }
+
+        if (_nodes[spec.Id] is not { Status: NodeStatus.Running, Map: { } after } || after.NextIndex >= after.Total || after.Active >= limit)
+        {
+            _dispatchable.Remove(index);
+        }
+    }
+
+    private NodeState StartChildAttempt(int mapIndex, int childIndex, NodeState child)
+    {
+        var spec = _graph.Nodes[mapIndex];
+        var template = spec.Map!.Template;
+        var map = _nodes[spec.Id].Map!;
+        JsonNode? input;
+        try
+        {
+            input = template.With.Resolve(ScopeFor(input: null, map.Items[childIndex], childIndex));
+        }
+        catch (ExpressionEvaluationException ex)
+        {
+            return Failed(child with { Attempts = child.Attempts + 1, Attempt = child.Attempts + 1 }, ex.Message, ErrorClass.Permanent, template.Retry);
+        }
+
+        if (template.Kind == NodeKind.Inline)
+        {
+            return child with { Status = NodeStatus.Succeeded, Attempts = 1, Attempt = 1, Input = input, Output = input?.DeepClone(), CompletedAt = Now };
+        }
+
+        var attempt = child.Attempts + 1;
+        _effects.Add(new Effect.ScheduleActivity(child.Id, template.Type, attempt, child.Incarnation, input?.DeepClone(), template.Retry, template.Retry.MaxAttempts - child.Attempts, template.Timeout));
+        ArmTimeout(child.Id, attempt, child.Incarnation, template.Timeout);
+        return child with { Status = NodeStatus.Running, Attempt = attempt, Input = input, Reason = null };
+    }
+
+    private void ChildUpdated(int mapIndex, int childIndex, NodeState child)
+    {
+        var spec = _graph.Nodes[mapIndex];
+        var map = _nodes[spec.Id].Map!;
+        var wasActive = !map.Children[childIndex].Status.IsTerminal();
+        var nowActive = !child.Status.IsTerminal();
+        map = map with
+        {
+            Children = map.Children.SetItem(childIndex, child),
+            Active = map.Active - (wasActive ? 1 : 0) + (nowActive ? 1 : 0),
+        };
+        _nodes[spec.Id] = _nodes[spec.Id] with { Map = map };
+        if (!child.Status.IsTerminal() || _nodes[spec.Id].Status != NodeStatus.Running)
+        {
+            return;
+        }
+
+        if (!child.Status.IsSuccess())
+        {
+            var error = child.Error?.Message ?? child.Reason ?? child.Status.ToString().ToLowerInvariant();
+            CancelChildren(mapIndex, $"sibling {child.Id} failed");
+            NodeUpdated(mapIndex, Terminal(_nodes[spec.Id], NodeStatus.Failed) with { Error = new NodeError($"{child.Id} failed: {error}", child.Error?.Class ?? ErrorClass.Permanent, 1) });
+            return;
+        }
+
+        if (map.Done == map.Total)
+        {
+            CompleteMap(mapIndex);
+        }
+        else if (map.NextIndex < map.Total)
+        {
+            _dispatchable.Add(mapIndex);
+        }
+    }
+
+    private void CompleteMap(int index)
+    {
+        var spec = _graph.Nodes[index];
+        var node = _nodes[spec.Id];
+        var outputs = Enumerable.Range(0, node.Map!.Total).Select(i => node.Map.Children[i].Output).ToList();
+        try
+        {
+            var output = Reducer.Reduce(spec.Reduce ?? ReduceSpec.Append, outputs);
+            NodeUpdated(index, Terminal(node, NodeStatus.Succeeded) with { Output = output });
+        }
+        catch (ReductionException ex)
+        {
+            NodeUpdated(index, Failed(node, "reduce: " + ex.Message, ErrorClass.Permanent, RetryPolicy.None));
+        }
+    }
+
+    private void CancelChildren(int mapIndex, string reason)
+    {
+        var id = _graph.Nodes[mapIndex].Id;
+        if (_nodes[id].Map is not { } map)
+        {
+            return;
+        }
+
+        var children = map.Children;
+        foreach (var (childIndex, child) in map.Children)
+        {
+            if (!child.Status.IsTerminal())
+            {
+                children = children.SetItem(childIndex, Cancelled(child, reason));
+            }
+        }
+
+        _nodes[id] = _nodes[id] with { Map = map with { Children = children, Active = 0 } };
+    }
+
+    // ---- helpers ----
+
+    /// <summary>A failure: a retry when the error is transient and attempts remain, otherwise terminal.</summary>
+    private NodeState Failed(NodeState node, string message, ErrorClass errorClass, RetryPolicy retry)
+    {
+        var error = new NodeError(message, errorClass, node.Attempt);
+        if (errorClass == ErrorClass.Transient && node.Attempts < retry.MaxAttempts)
+        {
+            var delay = retry.DelayAfter(node.Attempts, _context.Jitter);
+            var reason = $"attempt {node.Attempts} of {retry.MaxAttempts} failed; retrying in {Duration.Format(delay)}";
+            if (delay <= TimeSpan.Zero && !MapChildId.TryParse(node.Id, out _, out _))
+            {
+                return node with { Status = NodeStatus.Ready, Error = error, Reason = reason };
+            }
+
+            _effects.Add(new Effect.ArmTimer(node.Id, node.Attempt, node.Incarnation, TimerPurpose.RetryBackoff, Now + delay));
+            return node with { Status = NodeStatus.Waiting, Error = error, Reason = reason };
+        }
+
+        return Terminal(node, NodeStatus.Failed) with { Error = error };
+    }
+
+    private NodeState Cancelled(NodeState node, string reason)
+    {
+        if (node.Status == NodeStatus.Running && node.Map is null)
+        {
+            _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
+        }
+
+        return Terminal(node, NodeStatus.Cancelled) with { Reason = reason };
+    }
+
+    private NodeState Terminal(NodeState node, NodeStatus status) => node with { Status = status, CompletedAt = Now };
+
+    private void ArmTimeout(string nodeId, int attempt, int incarnation, TimeSpan? timeout)
+    {
+        if (timeout is { } t)
+        {
+            _effects.Add(new Effect.ArmTimer(nodeId, attempt, incarnation, TimerPurpose.AttemptTimeout, Now + t));
+        }
+    }
+
+    private static string TimedOut(TimeSpan? timeout) => $"timed out after {Duration.Format(timeout ?? TimeSpan.Zero)}";
+
+    private NodeState? ChildOf(int mapIndex, int childIndex) =>
+        _nodes[_graph.Nodes[mapIndex].Id].Map?.Children.GetValueOrDefault(childIndex);
+
+    private JsonNode? ReduceNeeds(NodeSpec spec)
+    {
+        var outputs = spec.Needs.Where(n => _nodes[n].Status.IsSuccess()).Select(n => _nodes[n].Output).ToList();
+        return Reducer.Reduce(spec.Reduce!, outputs);
+    }
+
+    private ExpressionScope ScopeFor(JsonNode? input, JsonNode? item = null, long? index = null) => new()
+    {
+        Inputs = _original.Inputs,
+        NodeOutput = id => _nodes.TryGetValue(id, out var n) && n.Status.IsSuccess() ? n.Output : null,
+        NodeStatus = id => _nodes.TryGetValue(id, out var n) ? n.Status.ToString() : null,
+        Input = input,
+        Item = item,
+        Index = index,
+        RunId = _original.RunId,
+        RunStartedAt = _original.StartedAt,
+    };
+
+    /// <summary>Ends the run: every unfinished node is cancelled (running activities are asked to stop).</summary>
+    private void EndRun(RunStatus status, string reason)
+    {
+        for (var i = 0; i < _graph.Nodes.Length; i++)
+        {
+            var node = _nodes[_graph.Nodes[i].Id];
+            if (!node.Status.IsTerminal())
+            {
+                CancelChildren(i, reason);
+                _nodes[node.Id] = Cancelled(_nodes[node.Id], reason);
+            }
+        }
+
+        _dispatchable.Clear();
+        _settled.Clear();
+        _terminalNodes = _graph.Nodes.Length;
+        _status = status;
+        _reason = reason;
+        _completedAt = Now;
+        _effects.Add(new Effect.CompleteRun(status, null, reason));
+    }
+
+    private void CompleteSucceeded()
+    {
+        var outputs = new JsonObject();
+        var scope = ScopeFor(input: null);
+        foreach (var output in Spec.Outputs)
+        {
+            try
+            {
+                outputs[output.Name] = output.Value.Resolve(scope);
+            }
+            catch (ExpressionEvaluationException ex)
+            {
+                EndRun(RunStatus.Failed, $"output '{output.Name}': {ex.Message}");
+                return;
+            }
+        }
+
+        _status = RunStatus.Succeeded;
+        _completedAt = Now;
+        _outputs = outputs;
+        _effects.Add(new Effect.CompleteRun(RunStatus.Succeeded, (JsonObject)outputs.DeepClone(), null));
+    }
+}

@@ -1,0 +1,50 @@
+namespace FlowFunctions.Core.Specs;
+
+/// <summary>How often and how patiently a node's handler is retried after a transient failure.</summary>
+/// <param name="MaxAttempts">Total executions allowed, the first included (1 = no retry).</param>
+/// <param name="Backoff">How the delay grows between attempts.</param>
+/// <param name="Delay">The base delay.</param>
+/// <param name="MaxDelay">The cap on any single delay.</param>
+/// <param name="Jitter">Whether delays are spread by ±25% to avoid retry storms.</param>
+public sealed record RetryPolicy(int MaxAttempts, BackoffKind Backoff, TimeSpan Delay, TimeSpan MaxDelay, bool Jitter)
+{
+    /// <summary>The largest <see cref="MaxAttempts"/> a spec may ask for.</summary>
+    public const int MaxAttemptsLimit = 100;
+
+    /// <summary>One attempt, no retry.</summary>
+    public static RetryPolicy None { get; } = new(1, BackoffKind.Exponential, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), false);
+
+    /// <summary>
+    /// The delay before the attempt after <paramref name="failedAttempt"/> (1-based). <paramref name="jitter"/> is a
+    /// number in [0, 1) supplied by the caller, which keeps this function deterministic.
+    /// </summary>
+    public TimeSpan DelayAfter(int failedAttempt, double jitter)
+    {
+        var baseTicks = (double)Delay.Ticks;
+        var ticks = Backoff switch
+        {
+            BackoffKind.Constant => baseTicks,
+            BackoffKind.Linear => baseTicks * failedAttempt,
+            _ => baseTicks * Math.Pow(2, Math.Min(failedAttempt - 1, 62)),
+        };
+        if (Jitter)
+        {
+            ticks *= 0.75 + (0.5 * jitter);
+        }
+
+        return TimeSpan.FromTicks((long)Math.Min(ticks, MaxDelay.Ticks));
+    }
+}
+
+/// <summary>How retry delays grow.</summary>
+public enum BackoffKind
+{
+    /// <summary>Every delay is the base delay.</summary>
+    Constant,
+
+    /// <summary>delay × attempt.</summary>
+    Linear,
+
+    /// <summary>delay × 2^(attempt-1) (default).</summary>
+    Exponential,
+}
