@@ -22,7 +22,9 @@ public static class InputBinder
             {
                 errors.Add(declared.Count == 0
                     ? $"unknown input '{name}': the workflow declares no inputs"
-                    : $"unknown input '{name}'{Suggestions.Hint(name, declared.Keys)} Declared inputs: {string.Join(", ", declared.Keys)}");
+                    : Suggestions.Closest(name, declared.Keys) is { } hint
+                        ? $"unknown input '{name}'; did you mean '{hint}'?"
+                        : $"unknown input '{name}' (declared inputs: {string.Join(", ", declared.Keys)})");
             }
         }
 

@@ -18,7 +18,8 @@ public static class Suggestions
             }
         }
 
-        return bestDistance <= Math.Max(2, name.Length / 3) ? best : null;
+        // A one-letter name is "close" to every other one-letter name; only suggest when something is shared.
+        return bestDistance <= Math.Max(2, name.Length / 3) && bestDistance < name.Length ? best : null;
     }
 
     /// <summary>"unknown field 'x'" with a hint or the list of allowed fields.</summary>

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the solution with warnings as errors and runs every test project.
+# Prints one closing line "Tests: N passed, N failed, N skipped" summed over all projects.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+dotnet build FlowFunctions.sln -c Release -nologo -clp:ErrorsOnly || exit 1
+dotnet test FlowFunctions.sln -c Release --no-build -nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# dotnet test prints one "Passed!/Failed!  - Failed: a, Passed: b, Skipped: c, ..." line per test project.
+awk '
+  /(Passed|Failed)! +- +Failed:/ {
+    gsub(/,/, "");
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:")  failed  += $(i + 1);
+      if ($i == "Passed:")  passed  += $(i + 1);
+      if ($i == "Skipped:") skipped += $(i + 1);
+    }
+    projects++;
+  }
+  END {
+    if (projects == 0) { print "no test project reported results"; exit 1 }
+    printf "Tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped;
+  }' "$log" || status=1
+exit "$status"
