@@ -1,0 +1,25 @@
+namespace FlowFunctions.Storage;
+
+/// <summary>
+/// Partitions of rows with atomic multi-row batches inside one partition: the shape of Azure Table storage's
+/// entity-group transactions, which the run engine is built on (one partition per run).
+/// </summary>
+public interface IPartitionStore
+{
+    /// <summary>The largest number of operations one batch may hold (Azure's entity-group limit).</summary>
+    const int MaxBatchOperations = 100;
+
+    /// <summary>Reads one row, or null.</summary>
+    Task<StoredRow?> GetAsync(string partition, string key, CancellationToken cancellationToken);
+
+    /// <summary>Reads every row whose key starts with <paramref name="keyPrefix"/>, ordered by key (ordinal).</summary>
+    Task<IReadOnlyList<StoredRow>> QueryAsync(string partition, string keyPrefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies every operation or none. Returns the new ETag of each operation's row (empty for deletes), in order.
+    /// Throws <see cref="BatchConflictException"/> naming the first operation whose condition failed. A batch may not
+    /// touch the same key twice. Implementations may accept more than <see cref="MaxBatchOperations"/> operations;
+    /// callers that must run on every store keep to the limit.
+    /// </summary>
+    Task<IReadOnlyList<string>> ExecuteAsync(string partition, IReadOnlyList<RowOperation> operations, CancellationToken cancellationToken);
+}
