@@ -1,0 +1,19 @@
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Runs;
+
+namespace FlowFunctions.Engine.Activities;
+
+/// <summary>The result of a work item: what goes into the run's inbox.</summary>
+public abstract record ActivityOutcome
+{
+    private ActivityOutcome(int executions) => Executions = executions;
+
+    /// <summary>How many times the handler ran for this work item (inline retries included).</summary>
+    public int Executions { get; }
+
+    /// <summary>The handler produced an output.</summary>
+    public sealed record Succeeded(JsonNode? Output, int ExecutionCount) : ActivityOutcome(ExecutionCount);
+
+    /// <summary>The last execution failed and no inline retry remains (a durable retry may still follow).</summary>
+    public sealed record Failed(string Message, ErrorClass Class, int ExecutionCount) : ActivityOutcome(ExecutionCount);
+}
