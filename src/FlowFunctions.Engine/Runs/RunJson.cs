@@ -1,0 +1,192 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Runs;
+using FlowFunctions.Core.Specs;
+using FlowFunctions.Engine.Activities;
+
+namespace FlowFunctions.Engine.Runs;
+
+/// <summary>
+/// The JSON forms of what the engine stores and sends: node rows, inbox events, outbox effects and work items.
+/// Hand-written (no reflection) so that the stored format is explicit and stable.
+/// </summary>
+internal static class RunJson
+{
+    public static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset ParseTime(JsonNode? node) =>
+        DateTimeOffset.Parse(node!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    public static DateTimeOffset? ParseOptionalTime(JsonNode? node) => node is null ? null : ParseTime(node);
+
+    // ---- node states (values are written by the caller, which may move large ones to the artifact store) ----
+
+    public static JsonObject WriteNode(NodeState node)
+    {
+        var row = new JsonObject
+        {
+            ["id"] = node.Id,
+            ["status"] = node.Status.ToString(),
+            ["attempts"] = node.Attempts,
+            ["attempt"] = node.Attempt,
+            ["incarnation"] = node.Incarnation,
+            ["openNeeds"] = node.OpenNeeds,
+            ["unsuccessfulNeeds"] = node.UnsuccessfulNeeds,
+        };
+        if (node.Error is { } error)
+        {
+            row["error"] = new JsonObject { ["message"] = error.Message, ["class"] = error.Class.ToString(), ["attempt"] = error.Attempt };
+        }
+
+        if (node.Reason is not null)
+        {
+            row["reason"] = node.Reason;
+        }
+
+        if (node.StartedAt is { } started)
+        {
+            row["startedAt"] = Time(started);
+        }
+
+        if (node.CompletedAt is { } completed)
+        {
+            row["completedAt"] = Time(completed);
+        }
+
+        if (node.Map is { } map)
+        {
+            row["map"] = new JsonObject { ["total"] = map.Total, ["nextIndex"] = map.NextIndex, ["active"] = map.Active };
+        }
+
+        return row;
+    }
+
+    public static NodeState ReadNode(JsonObject row, JsonNode? input, JsonNode? output, MapProgress? map) => new()
+    {
+        Id = row["id"]!.GetValue<string>(),
+        Status = Enum.Parse<NodeStatus>(row["status"]!.GetValue<string>()),
+        Attempts = row["attempts"]!.GetValue<int>(),
+        Attempt = row["attempt"]!.GetValue<int>(),
+        Incarnation = row["incarnation"]!.GetValue<int>(),
+        OpenNeeds = row["openNeeds"]?.GetValue<int>() ?? 0,
+        UnsuccessfulNeeds = row["unsuccessfulNeeds"]?.GetValue<int>() ?? 0,
+        Error = row["error"] is JsonObject e
+            ? new NodeError(e["message"]!.GetValue<string>(), Enum.Parse<ErrorClass>(e["class"]!.GetValue<string>()), e["attempt"]!.GetValue<int>())
+            : null,
+        Reason = row["reason"]?.GetValue<string>(),
+        StartedAt = ParseOptionalTime(row["startedAt"]),
+        CompletedAt = ParseOptionalTime(row["completedAt"]),
+        Input = input,
+        Output = output,
+        Map = map,
+    };
+
+    public static MapProgress ReadMap(JsonObject mapRow, ImmutableArray<JsonNode?> items, ImmutableDictionary<int, NodeState> children) =>
+        new(items, mapRow["nextIndex"]!.GetValue<int>(), mapRow["active"]!.GetValue<int>(), children);
+
+    // ---- inbox events ----
+
+    /// <summary>A deterministic id per event, so that a redelivered result is stored once.</summary>
+    public static string EventId(RunEvent evt) => evt switch
+    {
+        RunEvent.ActivitySucceeded e => $"{e.NodeId}:{e.Incarnation}:{e.Attempt}:done",
+        RunEvent.ActivityFailed e => $"{e.NodeId}:{e.Incarnation}:{e.Attempt}:done",
+        RunEvent.TimerFired e => $"{e.NodeId}:{e.Incarnation}:{e.Attempt}:{e.Purpose}",
+        _ => throw new ArgumentException($"{evt.GetType().Name} has no deterministic id; pass one", nameof(evt)),
+    };
+
+    public static JsonObject WriteEvent(RunEvent evt) => evt switch
+    {
+        RunEvent.ActivitySucceeded e => new JsonObject
+        {
+            ["kind"] = "succeeded", ["nodeId"] = e.NodeId, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation,
+            ["executions"] = e.Executions, ["output"] = e.Output?.DeepClone(),
+        },
+        RunEvent.ActivityFailed e => new JsonObject
+        {
+            ["kind"] = "failed", ["nodeId"] = e.NodeId, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation,
+            ["executions"] = e.Executions, ["message"] = e.Message, ["class"] = e.Class.ToString(),
+        },
+        RunEvent.TimerFired e => new JsonObject
+        {
+            ["kind"] = "timer", ["nodeId"] = e.NodeId, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation, ["purpose"] = e.Purpose.ToString(),
+        },
+        RunEvent.NodeCancelRequested e => new JsonObject { ["kind"] = "cancelNode", ["nodeId"] = e.NodeId, ["reason"] = e.Reason },
+        RunEvent.RunCancelRequested e => new JsonObject { ["kind"] = "cancelRun", ["reason"] = e.Reason },
+        RunEvent.ContinueRequested => new JsonObject { ["kind"] = "continue" },
+        _ => throw new ArgumentException($"{evt.GetType().Name} is not stored in an inbox", nameof(evt)),
+    };
+
+    public static RunEvent ReadEvent(JsonObject e)
+    {
+        string NodeId() => e["nodeId"]!.GetValue<string>();
+        int Int(string name) => e[name]!.GetValue<int>();
+        return e["kind"]!.GetValue<string>() switch
+        {
+            "succeeded" => new RunEvent.ActivitySucceeded(NodeId(), Int("attempt"), Int("incarnation"), e["output"]?.DeepClone(), Int("executions")),
+            "failed" => new RunEvent.ActivityFailed(NodeId(), Int("attempt"), Int("incarnation"), e["message"]!.GetValue<string>(), Enum.Parse<ErrorClass>(e["class"]!.GetValue<string>()), Int("executions")),
+            "timer" => new RunEvent.TimerFired(NodeId(), Int("attempt"), Int("incarnation"), Enum.Parse<TimerPurpose>(e["purpose"]!.GetValue<string>())),
+            "cancelNode" => new RunEvent.NodeCancelRequested(NodeId(), e["reason"]?.GetValue<string>()),
+            "cancelRun" => new RunEvent.RunCancelRequested(e["reason"]?.GetValue<string>()),
+            "continue" => new RunEvent.ContinueRequested(),
+            var kind => throw new FormatException($"unknown inbox event kind '{kind}'"),
+        };
+    }
+
+    // ---- outbox effects and the messages they become ----
+
+    public static JsonObject WriteEffect(Effect effect) => effect switch
+    {
+        Effect.ScheduleActivity e => new JsonObject
+        {
+            ["kind"] = "schedule", ["nodeId"] = e.NodeId, ["type"] = e.NodeType, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation,
+            ["input"] = e.Input?.DeepClone(), ["retry"] = WriteRetry(e.Retry), ["maxExecutions"] = e.MaxExecutions,
+            ["timeoutMs"] = e.Timeout is { } t ? (long)t.TotalMilliseconds : null,
+        },
+        Effect.ArmTimer e => new JsonObject
+        {
+            ["kind"] = "timer", ["nodeId"] = e.NodeId, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation,
+            ["purpose"] = e.Purpose.ToString(), ["dueAt"] = Time(e.DueAt),
+        },
+        Effect.CancelActivity e => new JsonObject { ["kind"] = "cancel", ["nodeId"] = e.NodeId, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation },
+        Effect.CompleteRun e => new JsonObject { ["kind"] = "complete", ["status"] = e.Status.ToString(), ["error"] = e.Error },
+        Effect.ContinueRun => new JsonObject { ["kind"] = "continue" },
+        _ => throw new ArgumentException($"unknown effect {effect.GetType().Name}", nameof(effect)),
+    };
+
+    public static JsonObject WriteRetry(RetryPolicy retry) => new()
+    {
+        ["maxAttempts"] = retry.MaxAttempts,
+        ["backoff"] = retry.Backoff.ToString(),
+        ["delayMs"] = (long)retry.Delay.TotalMilliseconds,
+        ["maxDelayMs"] = (long)retry.MaxDelay.TotalMilliseconds,
+        ["jitter"] = retry.Jitter,
+    };
+
+    public static RetryPolicy ReadRetry(JsonNode r) => new(
+        r["maxAttempts"]!.GetValue<int>(),
+        Enum.Parse<BackoffKind>(r["backoff"]!.GetValue<string>()),
+        TimeSpan.FromMilliseconds(r["delayMs"]!.GetValue<long>()),
+        TimeSpan.FromMilliseconds(r["maxDelayMs"]!.GetValue<long>()),
+        r["jitter"]!.GetValue<bool>());
+
+    /// <summary>A work-queue message: the activity request plus the run it belongs to.</summary>
+    public static JsonObject WriteWorkItem(string runId, JsonObject scheduleEffect)
+    {
+        var item = (JsonObject)scheduleEffect.DeepClone();
+        item["runId"] = runId;
+        return item;
+    }
+
+    public static ActivityRequest ReadWorkItem(JsonObject w) => new(
+        w["runId"]!.GetValue<string>(),
+        w["nodeId"]!.GetValue<string>(),
+        w["type"]!.GetValue<string>(),
+        w["attempt"]!.GetValue<int>(),
+        w["incarnation"]!.GetValue<int>(),
+        w["input"]?.DeepClone(),
+        ReadRetry(w["retry"]!),
+        w["maxExecutions"]!.GetValue<int>(),
+        w["timeoutMs"] is { } t ? TimeSpan.FromMilliseconds(t.GetValue<long>()) : null);
+}

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Parsing;
+using FlowFunctions.Core.Runs;
+using FlowFunctions.Core.Specs;
+using FlowFunctions.Core.Validation;
+using FlowFunctions.Storage;
+
+namespace FlowFunctions.Engine.Runs;
+
+/// <summary>A run's state as stored: the state itself, its fencing sequence, and the header's bookkeeping.</summary>
+/// <param name="State">The run state.</param>
+/// <param name="Sequence">The fencing sequence of the commit that wrote it.</param>
+/// <param name="SpecHash">The artifact hash of the spec text.</param>
+internal sealed record StoredRun(RunState State, long Sequence, string SpecHash);
+
+/// <summary>
+/// Maps a <see cref="RunState"/> to the rows of its partition and back. Writes are deltas: only nodes and map
+/// children whose state object changed are rewritten, and values over the inline threshold go to the artifact
+/// store, referenced by hash. The last state committed by this process is cached per run and reused when the
+/// stored fencing sequence still matches, so an episode does not re-read a 10,000-node run.
+/// </summary>
+internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
+{
+    private readonly ConcurrentDictionary<string, StoredRun> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FlowSpec> _specs = new(StringComparer.Ordinal);
+
+    public IFlowStore Store => store;
+
+    public async Task<string> PutSpecAsync(string specText, FlowSpec spec, CancellationToken ct)
+    {
+        var hash = await store.Artifacts.PutAsync(Encoding.UTF8.GetBytes(specText), ct);
+        _specs.TryAdd(hash, spec);
+        return hash;
+    }
+
+    public async Task<FlowSpec> GetSpecAsync(string hash, CancellationToken ct)
+    {
+        if (_specs.TryGetValue(hash, out var cached))
+        {
+            return cached;
+        }
+
+        var bytes = await store.Artifacts.GetAsync(hash, ct) ?? throw new InvalidDataException($"spec {hash} is missing from the artifact store");
+        var text = Encoding.UTF8.GetString(bytes);
+        var result = SpecLoader.Load(text, SpecFormats.Sniff(text));
+        var spec = result.Spec ?? throw new InvalidDataException($"stored spec {hash} no longer validates: {result.Errors[0]}");
+        return _specs.GetOrAdd(hash, spec);
+    }
+
+    /// <summary>Loads a run, or null when it does not exist.</summary>
+    public async Task<StoredRun?> LoadAsync(string runId, CancellationToken ct)
+    {
+        var header = await store.Partitions.GetAsync(runId, RunRows.Header, ct);
+        if (header is null)
+        {
+            return null;
+        }
+
+        var head = JsonNode.Parse(header.Value)!.AsObject();
+        var sequence = head["seq"]!.GetValue<long>();
+        if (_cache.TryGetValue(runId, out var cached) && cached.Sequence == sequence)
+        {
+            return cached;
+        }
+
+        var specHash = head["specHash"]!.GetValue<string>();
+        var spec = await GetSpecAsync(specHash, ct);
+        var items = new Dictionary<string, ImmutableArray<JsonNode?>>(StringComparer.Ordinal);
+        foreach (var row in await store.Partitions.QueryAsync(runId, RunRows.ItemsPrefix, ct))
+        {
+            var value = await ReadValueAsync(JsonNode.Parse(row.Value)!.AsObject(), "items", ct);
+            items[row.Key[RunRows.ItemsPrefix.Length..]] = [.. value!.AsArray().Select(i => i?.DeepClone())];
+        }
+
+        var children = new Dictionary<string, ImmutableDictionary<int, NodeState>.Builder>(StringComparer.Ordinal);
+        foreach (var row in await store.Partitions.QueryAsync(runId, RunRows.ChildPrefix, ct))
+        {
+            var key = row.Key[RunRows.ChildPrefix.Length..];
+            var bar = key.LastIndexOf('|');
+            var mapId = key[..bar];
+            if (!children.TryGetValue(mapId, out var builder))
+            {
+                children[mapId] = builder = ImmutableDictionary.CreateBuilder<int, NodeState>();
+            }
+
+            builder[int.Parse(key[(bar + 1)..], System.Globalization.CultureInfo.InvariantCulture)] = await ReadNodeAsync(JsonNode.Parse(row.Value)!.AsObject(), null, ct);
+        }
+
+        var nodes = ImmutableDictionary.CreateBuilder<string, NodeState>(StringComparer.Ordinal);
+        foreach (var row in await store.Partitions.QueryAsync(runId, RunRows.NodePrefix, ct))
+        {
+            var json = JsonNode.Parse(row.Value)!.AsObject();
+            var id = json["id"]!.GetValue<string>();
+            var map = json["map"] is JsonObject mapRow
+                ? RunJson.ReadMap(mapRow, items.GetValueOrDefault(id, []), children.TryGetValue(id, out var b) ? b.ToImmutable() : ImmutableDictionary<int, NodeState>.Empty)
+                : null;
+            nodes[id] = await ReadNodeAsync(json, map, ct);
+        }
+
+        var state = new RunState
+        {
+            RunId = runId,
+            Spec = spec,
+            GraphRevision = head["revision"]!.GetValue<int>(),
+            Inputs = head["inputs"]!.AsObject().DeepClone().AsObject(),
+            Status = Enum.Parse<RunStatus>(head["status"]!.GetValue<string>()),
+            Reason = head["reason"]?.GetValue<string>(),
+            StartedAt = RunJson.ParseTime(head["startedAt"]),
+            CompletedAt = RunJson.ParseOptionalTime(head["completedAt"]),
+            Nodes = nodes.ToImmutable(),
+            Dispatchable = [.. head["dispatchable"]!.AsArray().Select(i => i!.GetValue<int>())],
+            TerminalNodes = head["terminalNodes"]!.GetValue<int>(),
+            Outputs = head["outputs"]?.AsObject().DeepClone().AsObject(),
+        };
+        var loaded = new StoredRun(state, sequence, specHash);
+        Remember(loaded);
+        return loaded;
+    }
+
+    /// <summary>Reads the header only (cheap), or null.</summary>
+    public async Task<JsonObject?> LoadHeaderAsync(string runId, CancellationToken ct) =>
+        await store.Partitions.GetAsync(runId, RunRows.Header, ct) is { } row ? JsonNode.Parse(row.Value)!.AsObject() : null;
+
+    public void Remember(StoredRun run)
+    {
+        // A small bound: the cache exists for the runs this process is actively working on.
+        if (_cache.Count > options.StateCacheSize)
+        {
+            _cache.Clear();
+        }
+
+        _cache[run.State.RunId] = run;
+    }
+
+    public void Forget(string runId) => _cache.TryRemove(runId, out _);
+
+    /// <summary>The row writes that turn <paramref name="before"/> (null for a new run) into <paramref name="after"/>.</summary>
+    public async Task<List<RowOperation>> DiffAsync(RunState? before, RunState after, string specHash, long sequence, CancellationToken ct)
+    {
+        var ops = new List<RowOperation> { new RowOperation.Upsert(RunRows.Header, WriteHeader(after, specHash, sequence).ToJsonString()) };
+        foreach (var (id, node) in after.Nodes)
+        {
+            var old = before?.Nodes.GetValueOrDefault(id);
+            if (ReferenceEquals(old, node))
+            {
+                continue;
+            }
+
+            ops.Add(new RowOperation.Upsert(RunRows.Node(id), (await WriteNodeAsync(node, ct)).ToJsonString()));
+            if (node.Map is not { } map)
+            {
+                continue;
+            }
+
+            if (old?.Map is null)
+            {
+                var itemsRow = new JsonObject();
+                await WriteValueAsync(itemsRow, "items", new JsonArray([.. map.Items.Select(i => i?.DeepClone())]), ct);
+                ops.Add(new RowOperation.Upsert(RunRows.Items(id), itemsRow.ToJsonString()));
+            }
+
+            if (ReferenceEquals(old?.Map?.Children, map.Children))
+            {
+                continue;
+            }
+
+            foreach (var (index, child) in map.Children)
+            {
+                if (old?.Map?.Children.GetValueOrDefault(index) is { } oldChild && ReferenceEquals(oldChild, child))
+                {
+                    continue;
+                }
+
+                ops.Add(new RowOperation.Upsert(RunRows.Child(id, index), (await WriteNodeAsync(child, ct)).ToJsonString()));
+            }
+        }
+
+        return ops;
+    }
+
+    private static JsonObject WriteHeader(RunState state, string specHash, long sequence) => new()
+    {
+        ["runId"] = state.RunId,
+        ["workflow"] = state.Spec.Name,
+        ["specHash"] = specHash,
+        ["revision"] = state.GraphRevision,
+        ["seq"] = sequence,
+        ["inputs"] = state.Inputs.DeepClone(),
+        ["status"] = state.Status.ToString(),
+        ["reason"] = state.Reason,
+        ["startedAt"] = RunJson.Time(state.StartedAt),
+        ["completedAt"] = state.CompletedAt is { } c ? RunJson.Time(c) : null,
+        ["dispatchable"] = new JsonArray([.. state.Dispatchable.Select(i => (JsonNode)i)]),
+        ["terminalNodes"] = state.TerminalNodes,
+        ["nodeCount"] = state.Nodes.Count,
+        ["outputs"] = state.Outputs?.DeepClone(),
+    };
+
+    private async Task<JsonObject> WriteNodeAsync(NodeState node, CancellationToken ct)
+    {
+        var row = RunJson.WriteNode(node);
+        await WriteValueAsync(row, "input", node.Input, ct);
+        await WriteValueAsync(row, "output", node.Output, ct);
+        return row;
+    }
+
+    private async Task<NodeState> ReadNodeAsync(JsonObject row, MapProgress? map, CancellationToken ct) =>
+        RunJson.ReadNode(row, await ReadValueAsync(row, "input", ct), await ReadValueAsync(row, "output", ct), map);
+
+    /// <summary>Writes a value inline, or, above the inline threshold, to the artifact store as <c>{field}Ref</c>.</summary>
+    private async Task WriteValueAsync(JsonObject row, string field, JsonNode? value, CancellationToken ct)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        var json = value.ToJsonString();
+        if (json.Length <= options.InlineValueLimitBytes)
+        {
+            row[field] = value.DeepClone();
+            return;
+        }
+
+        row[field + "Ref"] = await store.Artifacts.PutAsync(Encoding.UTF8.GetBytes(json), ct);
+    }
+
+    public async Task<JsonNode?> ReadValueAsync(JsonObject row, string field, CancellationToken ct)
+    {
+        if (row[field + "Ref"] is { } reference)
+        {
+            var bytes = await store.Artifacts.GetAsync(reference.GetValue<string>(), ct)
+                ?? throw new InvalidDataException($"artifact {reference} is missing");
+            return JsonNode.Parse(bytes);
+        }
+
+        return row[field]?.DeepClone();
+    }
+}
