@@ -195,6 +195,23 @@ public class RunPropertyTests
     }
 
     [Fact]
+    public void EachDecision_StartsNoMoreWorkThanItsBudget()
+    {
+        ForAllRuns(19UL, (_, simulation) =>
+        {
+            foreach (var (step, stepIndex) in simulation.Steps.Select((s, i) => (s, i)))
+            {
+                var started = step.Decision.Effects.Count(e => e is Effect.ScheduleActivity or Effect.ArmTimer { Purpose: TimerPurpose.Delay });
+                started.ShouldBeLessThanOrEqualTo(step.Context.MaxDispatches, $"step {stepIndex}");
+                if (step.Decision.Effects.Any(e => e is Effect.ContinueRun))
+                {
+                    step.Decision.State.Dispatchable.ShouldNotBeEmpty($"step {stepIndex} asked for a continuation with nothing to dispatch");
+                }
+            }
+        });
+    }
+
+    [Fact]
     public void Decide_IsDeterministic_ForTheSameEventsAndContexts()
     {
         ForAllRuns(17UL, (_, simulation) =>
@@ -208,6 +225,42 @@ public class RunPropertyTests
                 state = replayed.State;
             }
         });
+    }
+
+    /// <summary>Guards the properties above against passing vacuously: the generated runs must reach the interesting cases.</summary>
+    [Fact]
+    public void Simulations_CoverTheInterestingCases()
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Count(string what, bool happened)
+        {
+            seen[what] = seen.GetValueOrDefault(what) + (happened ? 1 : 0);
+        }
+
+        ForAllRuns(18UL, (generated, simulation) =>
+        {
+            var effects = simulation.Steps.SelectMany(s => s.Decision.Effects).ToList();
+            var final = simulation.State;
+            Count("run succeeded", final.Status == RunStatus.Succeeded);
+            Count("run failed", final.Status == RunStatus.Failed);
+            Count("continuation", effects.Any(e => e is Effect.ContinueRun));
+            Count("duplicate", simulation.Steps.Any(s => s.Kind == StepKind.Duplicate));
+            Count("stale", simulation.Steps.Any(s => s.Kind == StepKind.Stale));
+            Count("retry", effects.OfType<Effect.ScheduleActivity>().Any(a => a.Attempt > 1));
+            Count("timeout", effects.OfType<Effect.CancelActivity>().Any() && simulation.Disturbed.Count > 0);
+            Count("map at its concurrency", simulation.Steps.Any(s => s.Decision.State.Nodes.Values.Any(n => n.Map is { } m && m.Active > 1 && m.Active == generated.Node(n.Id).MaxConcurrency)));
+            Count("map succeeded", final.Nodes.Values.Any(n => n.Map is { Total: > 0 } && n.Status == NodeStatus.Succeeded));
+            Count("fail node recovered", final.Nodes.Values.Any(n => generated.Node(n.Id).FailTimes > 0 && n.Status == NodeStatus.Succeeded));
+            Count("any-succeeded started", final.Nodes.Values.Any(n => generated.Node(n.Id).Trigger == "any-succeeded" && n.StartedAt is not null && generated.Node(n.Id).Needs.Count > 1));
+            Count("all-done after a failure", final.Nodes.Values.Any(n => generated.Node(n.Id).Trigger == "all-done" && n.StartedAt is not null && n.UnsuccessfulNeeds > 0));
+            Count("skipped by when", final.Nodes.Values.Any(n => n.Reason == "'when' was false"));
+            Count("delay fired", effects.OfType<Effect.ArmTimer>().Any(t => t.Purpose == TimerPurpose.Delay));
+        });
+
+        foreach (var (what, count) in seen)
+        {
+            count.ShouldBeGreaterThanOrEqualTo(5, $"only {count} of {Cases} cases had: {what}");
+        }
     }
 
     [Fact]
@@ -279,7 +332,10 @@ public class RunPropertyTests
     private static IEnumerable<NodeState> AllNodes(RunState state) =>
         state.Nodes.Values.SelectMany(n => (n.Map?.Children.Values ?? []).Prepend(n));
 
-    /// <summary>Runs a simulation per case and checks it; a failure reports everything needed to replay it.</summary>
+    /// <summary>
+    /// Runs a simulation per case and checks it; a failure reports the case seed, the spec and the run's tail. To replay
+    /// one case: <c>SpecGenerator.Generate(seed)</c>, then <c>new RunSimulator(spec, seed, SimulationOptions.Random(new Random(seed ^ 0x5EED))).Run()</c>.
+    /// </summary>
     private static void ForAllRuns(ulong seed, Action<GeneratedSpec, RunSimulator> check) => ForAllSeeds(seed, caseSeed =>
     {
         var generated = SpecGenerator.Generate(caseSeed);

@@ -113,7 +113,8 @@ internal static class SpecGenerator
                 _ => null,
             };
 
-            if (random.Next(2) == 0)
+            // Fail nodes get a retry budget more often, so that recoveries (times below the budget) are common.
+            if (random.Next(node.Type == "fail" ? 4 : 2) != 1)
             {
                 node.MaxAttempts = 1 + random.Next(3);
                 node.RetryDelay = Delays[random.Next(Delays.Length)];
@@ -139,7 +140,7 @@ internal static class SpecGenerator
             switch (node.Type)
             {
                 case "fail":
-                    node.FailTimes = random.Next(4) == 0 ? null : random.Next(4);
+                    node.FailTimes = random.Next(5) == 0 ? null : random.Next((node.MaxAttempts ?? 1) + 1);
                     break;
                 case "delay":
                     node.Duration = Durations[random.Next(Durations.Length)];
