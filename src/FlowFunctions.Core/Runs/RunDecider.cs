@@ -31,7 +31,13 @@ public static class RunDecider
         }
 
         var transition = new RunTransition(state, context);
-        transition.Apply(evt);
+        if (!transition.Apply(evt))
+        {
+            // An event that no longer applies must leave the run exactly as it was: dispatching here would let a
+            // duplicate delivery do work (spend a budget, emit effects) that belongs to the pending ContinueRun.
+            return new Decision(state, []);
+        }
+
         return transition.Finish();
     }
 }

@@ -84,12 +84,14 @@ internal sealed class RunTransition
         return transition.Finish();
     }
 
-    public void Apply(RunEvent evt)
+    /// <summary>Applies <paramref name="evt"/>; false when it no longer applies (a duplicate, a late result, a stale timer).</summary>
+    public bool Apply(RunEvent evt)
     {
+        var applied = true;
         switch (evt)
         {
             case RunEvent.ActivitySucceeded e:
-                OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, template) => state with
+                applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, template) => state with
                 {
                     Status = NodeStatus.Succeeded,
                     Attempts = e.Attempt - 1 + e.Executions,
@@ -100,14 +102,14 @@ internal sealed class RunTransition
                 });
                 break;
             case RunEvent.ActivityFailed e:
-                OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, retry) =>
+                applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, retry) =>
                     Failed(state with { Attempts = e.Attempt - 1 + e.Executions }, e.Message, e.Class, retry));
                 break;
             case RunEvent.TimerFired e:
-                OnTimer(e);
+                applied = OnTimer(e);
                 break;
             case RunEvent.NodeCancelRequested e:
-                OnNodeCancel(e.NodeId, e.Reason);
+                applied = OnNodeCancel(e.NodeId, e.Reason);
                 break;
             case RunEvent.RunCancelRequested e:
                 EndRun(RunStatus.Cancelled, e.Reason ?? "cancelled");
@@ -117,6 +119,7 @@ internal sealed class RunTransition
         }
 
         Settle();
+        return applied;
     }
 
     public Decision Finish()
@@ -147,7 +150,7 @@ internal sealed class RunTransition
     // ---- events ----
 
     /// <summary>Applies an activity result if it belongs to the attempt in flight; <paramref name="update"/> gets the retry policy that governs the node.</summary>
-    private void OnActivityResult(string nodeId, int attempt, int incarnation, Func<NodeState, RetryPolicy, NodeState> update)
+    private bool OnActivityResult(string nodeId, int attempt, int incarnation, Func<NodeState, RetryPolicy, NodeState> update)
     {
         if (MapChildId.TryParse(nodeId, out var mapId, out var childIndex))
         {
@@ -156,9 +159,10 @@ internal sealed class RunTransition
                 && child.Attempt == attempt && child.Incarnation == incarnation && _graph.Nodes[mapIndex].Map!.Template.Kind == NodeKind.Activity)
             {
                 ChildUpdated(mapIndex, childIndex, update(child, _graph.Nodes[mapIndex].Map!.Template.Retry));
+                return true;
             }
 
-            return;
+            return false;
         }
 
         var index = _graph.IndexOf(nodeId);
@@ -166,10 +170,13 @@ internal sealed class RunTransition
             && node.Incarnation == incarnation && _graph.Nodes[index].Kind == NodeKind.Activity)
         {
             NodeUpdated(index, update(node, _graph.Nodes[index].Retry));
+            return true;
         }
+
+        return false;
     }
 
-    private void OnTimer(RunEvent.TimerFired e)
+    private bool OnTimer(RunEvent.TimerFired e)
     {
         if (MapChildId.TryParse(e.NodeId, out var mapId, out var childIndex))
         {
@@ -181,21 +188,23 @@ internal sealed class RunTransition
                 {
                     _budget--;
                     ChildUpdated(mapIndex, childIndex, StartChildAttempt(mapIndex, childIndex, child));
+                    return true;
                 }
                 else if (e.Purpose == TimerPurpose.AttemptTimeout && child.Status == NodeStatus.Running)
                 {
                     _effects.Add(new Effect.CancelActivity(child.Id, child.Attempt, child.Incarnation));
                     ChildUpdated(mapIndex, childIndex, Failed(child with { Attempts = child.Attempt }, TimedOut(template.Timeout), ErrorClass.Transient, template.Retry));
+                    return true;
                 }
             }
 
-            return;
+            return false;
         }
 
         var index = _graph.IndexOf(e.NodeId);
         if (index < 0 || _nodes[e.NodeId] is not { } node || node.Attempt != e.Attempt || node.Incarnation != e.Incarnation)
         {
-            return;
+            return false;
         }
 
         var spec = _graph.Nodes[index];
@@ -203,18 +212,20 @@ internal sealed class RunTransition
         {
             case TimerPurpose.RetryBackoff when node.Status == NodeStatus.Waiting && spec.Kind != NodeKind.Timer:
                 NodeUpdated(index, node with { Status = NodeStatus.Ready, Reason = $"retry {node.Attempts + 1} of {spec.Retry.MaxAttempts}" });
-                break;
+                return true;
             case TimerPurpose.Delay when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Timer:
                 NodeUpdated(index, node with { Status = NodeStatus.Succeeded, Output = node.Input?.DeepClone(), Reason = null, CompletedAt = Now });
-                break;
+                return true;
             case TimerPurpose.AttemptTimeout when node.Status == NodeStatus.Running && spec.Kind == NodeKind.Activity:
                 _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
                 NodeUpdated(index, Failed(node with { Attempts = node.Attempt }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry));
-                break;
+                return true;
+            default:
+                return false;
         }
     }
 
-    private void OnNodeCancel(string nodeId, string? reason)
+    private bool OnNodeCancel(string nodeId, string? reason)
     {
         var message = reason ?? "cancelled";
         if (MapChildId.TryParse(nodeId, out var mapId, out var childIndex))
@@ -223,9 +234,10 @@ internal sealed class RunTransition
             if (mapIndex >= 0 && ChildOf(mapIndex, childIndex) is { } child && !child.Status.IsTerminal())
             {
                 ChildUpdated(mapIndex, childIndex, Cancelled(child, message));
+                return true;
             }
 
-            return;
+            return false;
         }
 
         var index = _graph.IndexOf(nodeId);
@@ -233,7 +245,10 @@ internal sealed class RunTransition
         {
             CancelChildren(index, message);
             NodeUpdated(index, Cancelled(_nodes[nodeId], message));
+            return true;
         }
+
+        return false;
     }
 
     // ---- node transitions ----
