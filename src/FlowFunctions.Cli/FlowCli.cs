@@ -11,6 +11,11 @@ internal static class FlowCli
         var root = new RootCommand("FlowFunctions: data-defined DAG workflows for Azure.")
         {
             ValidateCommand.Create(stdout, stderr),
+            RunCommand.Create(stdout, stderr),
+            StatusCommand.Create(stdout, stderr),
+            RunsCommand.Create(stdout, stderr),
+            EventsCommand.Create(stdout, stderr),
+            WorkerCommand.Create(stdout, stderr),
         };
 
         var parsed = root.Parse(args);

@@ -6,6 +6,21 @@ namespace FlowFunctions.Cli;
 /// <summary>Reads a spec file from disk and validates it; file problems become plain messages, never stack traces.</summary>
 internal static class SpecFile
 {
+    /// <summary>Writes a file problem, or every spec error as <c>file:line:col: path: message</c>, to stderr.</summary>
+    public static async Task ReportAsync(string path, string? problem, SpecLoadResult? result, TextWriter stderr)
+    {
+        if (problem is not null)
+        {
+            await stderr.WriteLineAsync($"flow: {problem}");
+            return;
+        }
+
+        foreach (var error in result!.Errors)
+        {
+            await stderr.WriteLineAsync($"{path}:{error.Line}:{error.Column}: {(error.Path.Length == 0 ? "/" : error.Path)}: {error.Message}");
+        }
+    }
+
     /// <summary>Loads <paramref name="path"/>, or returns the message explaining why it cannot be read.</summary>
     public static (SpecLoadResult? Result, string? Problem) Load(string path, SpecFormat? format)
     {

@@ -20,6 +20,12 @@ internal static class CommonOptions
         return option;
     }
 
+    public static Option<string> Store() => new("--store")
+    {
+        Description = "The SQLite store file (created when missing).",
+        DefaultValueFactory = _ => Path.Combine(".flow", "flow.db"),
+    };
+
     public static SpecFormat? ParseFormat(string? value) => value switch
     {
         "yaml" => SpecFormat.Yaml,

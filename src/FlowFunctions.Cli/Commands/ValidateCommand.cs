@@ -17,20 +17,15 @@ internal static class ValidateCommand
         {
             var path = parsed.GetValue(file)!;
             var (result, problem) = SpecFile.Load(path, CommonOptions.ParseFormat(parsed.GetValue(format)));
+            await SpecFile.ReportAsync(path, problem, result, stderr);
             if (problem is not null)
             {
-                await stderr.WriteLineAsync($"flow: {problem}");
                 return ExitCodes.Invalid;
-            }
-
-            foreach (var error in result!.Errors)
-            {
-                await stderr.WriteLineAsync($"{path}:{error.Line}:{error.Column}: {(error.Path.Length == 0 ? "/" : error.Path)}: {error.Message}");
             }
 
             if (parsed.GetValue(output) == "json")
             {
-                var errors = new JsonArray([.. result.Errors.Select(e => (JsonNode)new JsonObject
+                var errors = new JsonArray([.. result!.Errors.Select(e => (JsonNode)new JsonObject
                 {
                     ["path"] = e.Path,
                     ["line"] = e.Line,

@@ -15,4 +15,16 @@ public sealed record DecisionContext(DateTimeOffset Now, double Jitter = 0.5, in
 /// <summary>The result of a decision: the new state and the effects to carry out.</summary>
 /// <param name="State">The run after the event.</param>
 /// <param name="Effects">What to do: schedule activities, arm timers, complete the run.</param>
-public sealed record Decision(RunState State, IReadOnlyList<Effect> Effects);
+public sealed record Decision(RunState State, IReadOnlyList<Effect> Effects)
+{
+    /// <summary>The status changes the decision made, in order (the run's history).</summary>
+    public IReadOnlyList<NodeTransition> Transitions { get; init; } = [];
+}
+
+/// <summary>A node (or map child) changed status.</summary>
+/// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
+/// <param name="From">The status before.</param>
+/// <param name="To">The status after.</param>
+/// <param name="Attempt">The node's attempt token after the change.</param>
+/// <param name="Detail">The error message or reason, if any.</param>
+public sealed record NodeTransition(string NodeId, NodeStatus From, NodeStatus To, int Attempt, string? Detail);

@@ -22,6 +22,7 @@ internal sealed class RunTransition
     private readonly ImmutableSortedSet<int>.Builder _dispatchable;
     private readonly List<Effect> _effects = [];
     private readonly Queue<int> _settled = new();
+    private readonly List<NodeTransition> _transitions = [];
     private int _terminalNodes;
     private int _budget;
     private RunStatus _status;
@@ -144,7 +145,7 @@ internal sealed class RunTransition
             CompletedAt = _completedAt,
             Outputs = _outputs,
         };
-        return new Decision(state, _effects);
+        return new Decision(state, _effects) { Transitions = _transitions };
     }
 
     // ---- events ----
@@ -258,6 +259,7 @@ internal sealed class RunTransition
     {
         var id = _graph.Nodes[index].Id;
         var wasTerminal = _nodes[id].Status.IsTerminal();
+        Record(_nodes[id], state);
         _nodes[id] = state;
         if (state.Status is NodeStatus.Ready)
         {
@@ -536,6 +538,7 @@ internal sealed class RunTransition
     {
         var spec = _graph.Nodes[mapIndex];
         var map = _nodes[spec.Id].Map!;
+        Record(map.Children[childIndex], child);
         var wasActive = !map.Children[childIndex].Status.IsTerminal();
         var nowActive = !child.Status.IsTerminal();
         map = map with
@@ -596,7 +599,9 @@ internal sealed class RunTransition
         {
             if (!child.Status.IsTerminal())
             {
-                children = children.SetItem(childIndex, Cancelled(child, reason));
+                var cancelled = Cancelled(child, reason);
+                Record(child, cancelled);
+                children = children.SetItem(childIndex, cancelled);
             }
         }
 
@@ -633,6 +638,15 @@ internal sealed class RunTransition
         }
 
         return Terminal(node, NodeStatus.Cancelled) with { Reason = reason };
+    }
+
+    private void Record(NodeState before, NodeState after)
+    {
+        if (before.Status != after.Status)
+        {
+            var detail = after.Status == NodeStatus.Failed ? after.Error?.Message : after.Status == NodeStatus.Waiting && after.Error is { } e ? $"{after.Reason}: {e.Message}" : after.Reason;
+            _transitions.Add(new NodeTransition(after.Id, before.Status, after.Status, after.Attempt, detail));
+        }
     }
 
     private NodeState Terminal(NodeState node, NodeStatus status) => node with { Status = status, CompletedAt = Now };
@@ -677,7 +691,9 @@ internal sealed class RunTransition
             if (!node.Status.IsTerminal())
             {
                 CancelChildren(i, reason);
-                _nodes[node.Id] = Cancelled(_nodes[node.Id], reason);
+                var cancelled = Cancelled(_nodes[node.Id], reason);
+                Record(_nodes[node.Id], cancelled);
+                _nodes[node.Id] = cancelled;
             }
         }
 

@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Diagnostics;
+using FlowFunctions.Core.Runs;
+using FlowFunctions.Core.Specs;
+using FlowFunctions.Engine;
+
+namespace FlowFunctions.Cli.Commands;
+
+/// <summary>
+/// <c>flow run &lt;spec&gt; [--input name=value]... [--input-file f.json] [--store path] [--output json] [--detach] [--timeout d]</c>:
+/// starts a run and works it to a terminal status with an embedded worker.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var file = new Argument<string>("spec") { Description = "The workflow spec (.yaml, .yml or .json)." };
+        var input = new Option<string[]>("--input", "-i") { Description = "An input as name=value, read as the declared type; repeatable.", AllowMultipleArgumentsPerToken = false };
+        var inputFile = new Option<string?>("--input-file") { Description = "A JSON object of inputs (--input values override it)." };
+        var store = CommonOptions.Store();
+        var output = CommonOptions.Output();
+        var format = CommonOptions.Format();
+        var detach = new Option<bool>("--detach") { Description = "Start the run, print its id and return; a 'flow worker' works it." };
+        var timeout = new Option<string?>("--timeout") { Description = "Stop waiting after this duration (the run goes on in the store)." };
+        var command = new Command("run", "Run a workflow to completion on the embedded store.") { file, input, inputFile, store, output, format, detach, timeout };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var path = parsed.GetValue(file)!;
+            var (result, problem) = SpecFile.Load(path, CommonOptions.ParseFormat(parsed.GetValue(format)));
+            if (problem is not null || !result!.IsValid)
+            {
+                await SpecFile.ReportAsync(path, problem, result, stderr);
+                return ExitCodes.Invalid;
+            }
+
+            var spec = result.Spec!;
+            var (inputs, inputErrors) = InputArguments.Parse(spec, parsed.GetValue(input) ?? [], parsed.GetValue(inputFile));
+            if (inputErrors.Count == 0)
+            {
+                inputErrors.AddRange(InputBinder.Bind(spec, inputs).Errors);
+            }
+
+            if (inputErrors.Count > 0)
+            {
+                foreach (var error in inputErrors)
+                {
+                    await stderr.WriteLineAsync($"flow: {error}");
+                }
+
+                return ExitCodes.Invalid;
+            }
+
+            TimeSpan? waitLimit = null;
+            if (parsed.GetValue(timeout) is { } timeoutText)
+            {
+                if (!Duration.TryParse(timeoutText, out var parsedTimeout, out var error) || parsedTimeout <= TimeSpan.Zero)
+                {
+                    await stderr.WriteLineAsync($"flow: --timeout: {error ?? "must be longer than zero"}");
+                    return ExitCodes.Invalid;
+                }
+
+                waitLimit = parsedTimeout;
+            }
+
+            await using var engine = EngineFactory.Open(parsed.GetValue(store)!);
+            var runId = await engine.StartRunAsync(spec, File.ReadAllText(path), inputs, cancellationToken: cancellationToken);
+            if (parsed.GetValue(detach))
+            {
+                await stdout.WriteLineAsync(runId);
+                return ExitCodes.Ok;
+            }
+
+            var json = parsed.GetValue(output) == "json";
+            var state = await WorkUntilDoneAsync(engine, runId, waitLimit, json ? null : stdout, cancellationToken);
+            if (json)
+            {
+                await stdout.WriteLineAsync(FlowEngine.RunDocument(state).ToJsonString(CliJson.Options));
+            }
+            else
+            {
+                await RunView.WriteSummaryAsync(state, stdout);
+            }
+
+            if (!state.IsTerminal)
+            {
+                await stderr.WriteLineAsync($"flow: stopped waiting after {Duration.Format(waitLimit ?? TimeSpan.Zero)}; the run is {state.Status}. Continue it with 'flow worker' and check it with 'flow status {runId}'.");
+                return ExitCodes.RunFailed;
+            }
+
+            if (state.Status != RunStatus.Succeeded)
+            {
+                await stderr.WriteLineAsync($"flow: run {runId} {state.Status.ToString().ToLowerInvariant()}: {state.Reason}");
+            }
+
+            return state.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.RunFailed;
+        });
+        return command;
+    }
+
+    private static async Task<RunState> WorkUntilDoneAsync(FlowEngine engine, string runId, TimeSpan? waitLimit, TextWriter? live, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var worker = engine.CreateWorker().RunAsync(stop.Token);
+        var clock = Stopwatch.StartNew();
+        var view = live is null ? null : new RunView(live);
+        RunState state;
+        try
+        {
+            while (true)
+            {
+                state = (await engine.GetRunAsync(runId, CancellationToken.None))!;
+                view?.Update(state);
+                if (state.IsTerminal || state.Status == RunStatus.Paused || cancellationToken.IsCancellationRequested
+                    || (waitLimit is { } limit && clock.Elapsed >= limit))
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await worker;
+        }
+
+        return state;
+    }
+}

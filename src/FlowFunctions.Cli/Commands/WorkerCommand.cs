@@ -1,0 +1,41 @@
+using System.CommandLine;
+using FlowFunctions.Core.Specs;
+using FlowFunctions.Engine;
+
+namespace FlowFunctions.Cli.Commands;
+
+/// <summary><c>flow worker [--store path] [--visibility d]</c>: works every run of the store until stopped (Ctrl+C or SIGTERM).</summary>
+internal static class WorkerCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var store = CommonOptions.Store();
+        var visibility = new Option<string?>("--visibility")
+        {
+            Description = "How long a taken message or run lease lasts before another worker may take it over (default 30s). Shorter recovers faster from crashed workers.",
+        };
+        var command = new Command("worker", "Work all runs of the store until stopped.") { store, visibility };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var options = new EngineOptions();
+            if (parsed.GetValue(visibility) is { } text)
+            {
+                if (!Duration.TryParse(text, out var value, out var error) || value < TimeSpan.FromSeconds(1))
+                {
+                    await stderr.WriteLineAsync($"flow: --visibility: {error ?? "must be at least 1s"}");
+                    return ExitCodes.Invalid;
+                }
+
+                options.WorkVisibility = options.ControlVisibility = options.LeaseDuration = value;
+                options.HousekeepingInterval = value;
+            }
+
+            await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options);
+            await stdout.WriteLineAsync($"flow worker: working runs in {parsed.GetValue(store)} (Ctrl+C to stop)");
+            await engine.CreateWorker().RunAsync(cancellationToken);
+            await stdout.WriteLineAsync("flow worker: stopped");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

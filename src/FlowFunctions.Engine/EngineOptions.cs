@@ -1,0 +1,44 @@
+namespace FlowFunctions.Engine;
+
+/// <summary>Tuning of the run engine. The defaults suit the embedded store and a small worker.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>The queue of run wake-ups and timers.</summary>
+    public string ControlQueue { get; set; } = "flow-control";
+
+    /// <summary>The queue of activity work items.</summary>
+    public string WorkQueue { get; set; } = "flow-work";
+
+    /// <summary>The most inbox events one episode applies.</summary>
+    public int MaxEventsPerEpisode { get; set; } = 256;
+
+    /// <summary>The most activities, timers and inline steps one episode starts (the budget passed to Decide()).</summary>
+    public int MaxDispatchesPerEpisode { get; set; } = 64;
+
+    /// <summary>Values (inputs, outputs, map items) larger than this many bytes of JSON go to the artifact store.</summary>
+    public int InlineValueLimitBytes { get; set; } = 32 * 1024;
+
+    /// <summary>How long a run lease lasts; an episode renews it, a crashed holder's lease simply expires.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a taken work item stays invisible before the heartbeat must renew it.</summary>
+    public TimeSpan WorkVisibility { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a taken control message stays invisible.</summary>
+    public TimeSpan ControlVisibility { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many activities a worker runs at once.</summary>
+    public int MaxConcurrentActivities { get; set; } = 16;
+
+    /// <summary>How many runs' states this process keeps in memory between episodes.</summary>
+    public int StateCacheSize { get; set; } = 1024;
+
+    /// <summary>The idle polling interval a worker backs off to when the queues are empty.</summary>
+    public TimeSpan MaxPollDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a worker sweeps unfinished runs for events or effects whose wake-up was lost.</summary>
+    public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The longest a single queue message may stay invisible (Azure Storage queues allow 7 days); longer timers re-arm.</summary>
+    public TimeSpan MaxTimerStep { get; set; } = TimeSpan.FromDays(7);
+}

@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Runs;
+using FlowFunctions.Core.Specs;
+using FlowFunctions.Engine.Activities;
+using FlowFunctions.Engine.Runs;
+using FlowFunctions.Engine.Worker;
+using FlowFunctions.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FlowFunctions.Engine;
+
+/// <summary>
+/// The engine over one store: start runs, read them, and create workers. What the CLI and the HTTP host use.
+/// </summary>
+public sealed class FlowEngine : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private FlowEngine(IFlowStore store, EngineOptions options, TimeProvider time, ServiceProvider services)
+    {
+        Store = store;
+        Options = options;
+        Time = time;
+        _services = services;
+        Processor = new RunProcessor(store, options, time);
+    }
+
+    /// <summary>The store.</summary>
+    public IFlowStore Store { get; }
+
+    /// <summary>Engine tuning.</summary>
+    public EngineOptions Options { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The run processor (episodes).</summary>
+    public RunProcessor Processor { get; }
+
+    /// <summary>Creates an engine; <paramref name="configureActivities"/> tunes the activity executor (retry threshold, http guard).</summary>
+    public static FlowEngine Create(IFlowStore store, EngineOptions? options = null, TimeProvider? time = null, Action<ActivityExecutorOptions>? configureActivities = null)
+    {
+        time ??= TimeProvider.System;
+        var services = new ServiceCollection();
+        services.AddSingleton(time);
+        services.AddFlowFunctionsActivities(configureActivities);
+        return new FlowEngine(store, options ?? new EngineOptions(), time, services.BuildServiceProvider());
+    }
+
+    /// <summary>A worker that works every run of the store until stopped.</summary>
+    public FlowWorker CreateWorker() =>
+        new(Store, Processor, _services.GetRequiredService<ActivityExecutor>(), Options, Time);
+
+    /// <summary>Starts a run (its first episode is committed before this returns) and returns its id.</summary>
+    public Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId = null, CancellationToken cancellationToken = default) =>
+        Processor.StartRunAsync(spec, specText, inputs, runId, cancellationToken);
+
+    /// <summary>Asks a run to stop: pending nodes are cancelled and running activities told to stop.</summary>
+    public Task<bool> CancelRunAsync(string runId, string? reason, CancellationToken cancellationToken = default) =>
+        Processor.AppendEventAsync(runId, "cancel:" + Guid.NewGuid().ToString("N"), new RunEvent.RunCancelRequested(reason), cancellationToken);
+
+    /// <summary>The run's state, or null when there is no such run.</summary>
+    public async Task<RunState?> GetRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        (await Processor.States.LoadAsync(runId, cancellationToken))?.State;
+
+    /// <summary>
+    /// The run document (<c>flow status --output json</c>): <c>{"runId","status","outputs","nodes":{id:{status,attempts,output,error}}}</c>,
+    /// nodes in declared order with map children (<c>each[0]</c>...) after their map.
+    /// </summary>
+    public static JsonObject RunDocument(RunState state)
+    {
+        var nodes = new JsonObject();
+        foreach (var spec in state.Spec.Nodes)
+        {
+            var node = state.Nodes[spec.Id];
+            nodes[node.Id] = NodeDocument(node);
+            foreach (var (_, child) in node.Map?.Children.OrderBy(c => c.Key) ?? [])
+            {
+                nodes[child.Id] = NodeDocument(child);
+            }
+        }
+
+        return new JsonObject
+        {
+            ["runId"] = state.RunId,
+            ["status"] = state.Status.ToString(),
+            ["outputs"] = state.Outputs?.DeepClone() ?? new JsonObject(),
+            ["nodes"] = nodes,
+        };
+    }
+
+    private static JsonObject NodeDocument(NodeState node) => new()
+    {
+        ["status"] = node.Status.ToString(),
+        ["attempts"] = node.Attempts,
+        ["output"] = node.Output?.DeepClone(),
+        ["error"] = node.Error is { } e && node.Status is NodeStatus.Failed or NodeStatus.Waiting ? e.Message : null,
+    };
+
+    /// <summary>The run's history: node transitions in order, each <c>{at, nodeId, from, to, attempt, detail}</c>.</summary>
+    public async Task<IReadOnlyList<JsonObject>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default) =>
+        [.. (await Store.Partitions.QueryAsync(runId, RunRows.HistoryPrefix, cancellationToken)).Select(r => JsonNode.Parse(r.Value)!.AsObject())];
+
+    /// <summary>Lists runs newest first.</summary>
+    public Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => Store.Runs.ListAsync(query, cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await Store.DisposeAsync();
+    }
+}

@@ -1,0 +1,288 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Runs;
+using FlowFunctions.Core.Specs;
+using FlowFunctions.Storage;
+
+namespace FlowFunctions.Engine.Runs;
+
+/// <summary>
+/// The only writer of a run's state. One episode: take the run's lease, load its state, apply its pending inbox
+/// events through <see cref="RunDecider.Decide"/>, commit state + outbox + consumed inbox + the next fencing row
+/// in one atomic batch, then dispatch the outbox and delete what was dispatched. A crash at any point leaves
+/// either the old state with the inbox intact, or the new state with its outbox, which the next episode dispatches.
+/// </summary>
+public sealed class RunProcessor
+{
+    private readonly IFlowStore _store;
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<double> _jitter;
+    private readonly RunStateStore _states;
+    private readonly RunLease _lease;
+
+    /// <summary>Creates a processor over a store.</summary>
+    public RunProcessor(IFlowStore store, EngineOptions options, TimeProvider time, Func<double>? jitter = null)
+    {
+        _store = store;
+        _options = options;
+        _time = time;
+        _jitter = jitter ?? (() => RandomNumberGenerator.GetInt32(int.MaxValue) / (double)int.MaxValue);
+        _states = new RunStateStore(store, options);
+        _lease = new RunLease(store.Partitions, time, options.LeaseDuration);
+    }
+
+    internal RunStateStore States => _states;
+
+    /// <summary>Counts episodes and commits, for benchmarks and operations.</summary>
+    public long Episodes => Interlocked.Read(ref _episodes);
+
+    private long _episodes;
+
+    /// <summary>
+    /// Creates a run: the first decision is taken and committed here, so the run exists with its first work
+    /// dispatched by the time this returns. Throws <see cref="RunAlreadyExistsException"/> for a taken id.
+    /// </summary>
+    public async Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId, CancellationToken cancellationToken)
+    {
+        runId ??= NewRunId();
+        var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
+        var decision = RunDecider.Decide(null, new RunEvent.RunStarted(runId, spec, inputs), Context(_options.MaxDispatchesPerEpisode));
+        var ops = await _states.DiffAsync(null, decision.State, specHash, 1, cancellationToken);
+        ops.Add(new RowOperation.Insert(RunRows.Sequence(1), "{}"));
+        AddOutboxAndHistory(ops, decision.Effects, decision.Transitions, 1);
+        try
+        {
+            await _store.Partitions.ExecuteAsync(runId, ops, cancellationToken);
+        }
+        catch (BatchConflictException ex) when (ex.Key == RunRows.Sequence(1) || ex.Key == RunRows.Header)
+        {
+            throw new RunAlreadyExistsException(runId);
+        }
+
+        _states.Remember(new StoredRun(decision.State, 1, specHash));
+        await DispatchAsync(runId, 1, decision.Effects, cancellationToken);
+        await UpdateIndexAsync(decision.State, cancellationToken);
+        return runId;
+    }
+
+    /// <summary>Stores an event in a run's inbox (idempotent by <paramref name="eventId"/>) and wakes the run. False if it was already there.</summary>
+    public async Task<bool> AppendEventAsync(string runId, string eventId, RunEvent evt, CancellationToken cancellationToken, bool wake = true)
+    {
+        var row = new JsonObject { ["arrival"] = _time.GetUtcNow().UtcTicks, ["event"] = RunJson.WriteEvent(evt) };
+        try
+        {
+            await _store.Partitions.ExecuteAsync(runId, [new RowOperation.Insert(RunRows.Inbox(eventId), row.ToJsonString())], cancellationToken);
+        }
+        catch (BatchConflictException ex) when (ex.Kind == ConflictKind.AlreadyExists)
+        {
+            return false;
+        }
+
+        if (wake)
+        {
+            await WakeAsync(runId, cancellationToken);
+        }
+
+        return true;
+    }
+
+    /// <summary>Asks a worker to run an episode for the run.</summary>
+    public Task WakeAsync(string runId, CancellationToken cancellationToken) =>
+        _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Wake(runId), TimeSpan.Zero, cancellationToken);
+
+    /// <summary>
+    /// Runs episodes until the run's inbox is empty. Returns false without doing anything when another worker
+    /// holds the run's lease (that holder re-checks the inbox after releasing, so no wake-up is lost).
+    /// </summary>
+    public async Task<bool> ProcessAsync(string runId, CancellationToken cancellationToken)
+    {
+        var processed = false;
+        while (await _lease.TryAcquireAsync(runId, cancellationToken) is { } lease)
+        {
+            processed = true;
+            try
+            {
+                while (await RunEpisodeAsync(runId, cancellationToken) && await _lease.RenewIfDueAsync(lease, cancellationToken) is { } renewed)
+                {
+                    lease = renewed;
+                }
+            }
+            finally
+            {
+                await _lease.ReleaseAsync(lease, CancellationToken.None);
+            }
+
+            // Close the lost-wake-up window: an event appended while we held the lease found the lease taken.
+            if ((await _store.Partitions.QueryAsync(runId, RunRows.InboxPrefix, cancellationToken)).Count == 0)
+            {
+                break;
+            }
+        }
+
+        return processed;
+    }
+
+    /// <summary>One episode; false when there was nothing to do.</summary>
+    private async Task<bool> RunEpisodeAsync(string runId, CancellationToken ct)
+    {
+        var run = await _states.LoadAsync(runId, ct);
+        if (run is null)
+        {
+            return false;
+        }
+
+        var leftovers = await _store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, ct);
+        if (leftovers.Count > 0)
+        {
+            // A previous episode committed these effects but crashed before dispatching them.
+            await DispatchStoredAsync(runId, run.Sequence, leftovers, ct);
+        }
+
+        var inbox = (await _store.Partitions.QueryAsync(runId, RunRows.InboxPrefix, ct))
+            .Select(r => (Row: r, Json: JsonNode.Parse(r.Value)!.AsObject()))
+            .OrderBy(e => e.Json["arrival"]!.GetValue<long>())
+            .ThenBy(e => e.Row.Key, StringComparer.Ordinal)
+            .Take(_options.MaxEventsPerEpisode)
+            .ToList();
+        if (inbox.Count == 0)
+        {
+            return false;
+        }
+
+        var state = run.State;
+        var effects = new List<Effect>();
+        var transitions = new List<NodeTransition>();
+        var consumed = new List<string>();
+        var budget = _options.MaxDispatchesPerEpisode;
+        foreach (var (row, json) in inbox)
+        {
+            if (budget <= 0)
+            {
+                break;
+            }
+
+            var decision = RunDecider.Decide(state, RunJson.ReadEvent(json["event"]!.AsObject()), Context(budget));
+            state = decision.State;
+            effects.AddRange(decision.Effects);
+            transitions.AddRange(decision.Transitions);
+            consumed.Add(row.Key);
+            budget -= decision.Effects.Count(e => e is Effect.ScheduleActivity or Effect.ArmTimer);
+        }
+
+        var sequence = run.Sequence + 1;
+        // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
+        var ops = await _states.DiffAsync(run.State, state, run.SpecHash, sequence, ct);
+
+        ops.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
+        ops.Add(new RowOperation.Delete(RunRows.Sequence(run.Sequence)));
+        ops.Add(new RowOperation.Insert(RunRows.Sequence(sequence), "{}"));
+        AddOutboxAndHistory(ops, effects, transitions, sequence);
+        try
+        {
+            await _store.Partitions.ExecuteAsync(runId, ops, ct);
+        }
+        catch (BatchConflictException)
+        {
+            // Another writer committed first (our lease expired under us): reload and try again.
+            _states.Forget(runId);
+            return true;
+        }
+
+        Interlocked.Increment(ref _episodes);
+        _states.Remember(new StoredRun(state, sequence, run.SpecHash));
+        await DispatchAsync(runId, sequence, effects, ct);
+        await UpdateIndexAsync(state, ct);
+        return true;
+    }
+
+    private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence)
+    {
+        // The same effect id twice in one episode (e.g. two ContinueRun) is one effect.
+        foreach (var effect in effects.GroupBy(e => e.EffectId).Select(g => g.Last()))
+        {
+            ops.Add(new RowOperation.Upsert(RunRows.Outbox(effect.EffectId), RunJson.WriteEffect(effect).ToJsonString()));
+        }
+
+        var at = RunJson.Time(_time.GetUtcNow());
+        for (var i = 0; i < transitions.Count; i++)
+        {
+            var t = transitions[i];
+            var record = new JsonObject
+            {
+                ["at"] = at, ["nodeId"] = t.NodeId, ["from"] = t.From.ToString(), ["to"] = t.To.ToString(), ["attempt"] = t.Attempt, ["detail"] = t.Detail,
+            };
+            ops.Add(new RowOperation.Insert(RunRows.History(sequence, i), record.ToJsonString()));
+        }
+    }
+
+    private Task DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, CancellationToken ct)
+    {
+        if (effects.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var rows = effects.GroupBy(e => e.EffectId).Select(g => g.Last())
+            .Select(e => new StoredRow(RunRows.Outbox(e.EffectId), RunJson.WriteEffect(e).ToJsonString(), "*"))
+            .ToList();
+        return DispatchStoredAsync(runId, sequence, rows, ct);
+    }
+
+    /// <summary>Sends each outbox effect to its queue, then deletes the outbox rows in one batch.</summary>
+    private async Task DispatchStoredAsync(string runId, long sequence, IReadOnlyList<StoredRow> outbox, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var row in outbox)
+        {
+            var effect = JsonNode.Parse(row.Value)!.AsObject();
+            switch (effect["kind"]!.GetValue<string>())
+            {
+                case "schedule":
+                    await _store.Queues.EnqueueAsync(_options.WorkQueue, RunJson.WriteWorkItem(runId, effect).ToJsonString(), TimeSpan.Zero, ct);
+                    break;
+                case "timer":
+                    var due = RunJson.ParseTime(effect["dueAt"]);
+                    await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect), ClampDelay(due - now), ct);
+                    break;
+                case "continue":
+                    var continueRow = new JsonObject { ["arrival"] = now.UtcTicks, ["event"] = RunJson.WriteEvent(new RunEvent.ContinueRequested()) };
+                    await _store.Partitions.ExecuteAsync(runId, [new RowOperation.Upsert(RunRows.Inbox($"continue:{sequence}"), continueRow.ToJsonString())], ct);
+                    break;
+            }
+
+            // "cancel" needs no message: executors learn of it when they renew their work item (the attempt is no
+            // longer current); "complete" is reflected by the run index, updated after every episode.
+        }
+
+        var deletes = outbox.Select(r => (RowOperation)new RowOperation.Delete(r.Key)).ToList();
+        try
+        {
+            await _store.Partitions.ExecuteAsync(runId, deletes, ct);
+        }
+        catch (BatchConflictException)
+        {
+            // Already deleted by an episode that dispatched the same leftovers; dispatch is idempotent downstream.
+        }
+    }
+
+    /// <summary>Queue messages may stay invisible for a bounded time; longer timers re-arm when they come due early.</summary>
+    internal TimeSpan ClampDelay(TimeSpan delay) =>
+        delay <= TimeSpan.Zero ? TimeSpan.Zero : delay > _options.MaxTimerStep ? _options.MaxTimerStep : delay;
+
+    private async Task UpdateIndexAsync(RunState state, CancellationToken ct) =>
+        await _store.Runs.UpsertAsync(
+            new RunSummary(state.RunId, state.Spec.Name, state.Status.ToString(), state.StartedAt, _time.GetUtcNow(), state.TerminalNodes, state.Nodes.Count),
+            ct);
+
+    private DecisionContext Context(int budget) => new(_time.GetUtcNow(), _jitter(), Math.Max(budget, 1));
+
+    private string NewRunId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+}
+
+/// <summary>A run id that is already taken.</summary>
+public sealed class RunAlreadyExistsException(string runId) : Exception($"run '{runId}' already exists")
+{
+    /// <summary>The taken id.</summary>
+    public string RunId { get; } = runId;
+}

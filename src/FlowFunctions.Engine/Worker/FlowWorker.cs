@@ -1,0 +1,391 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Runs;
+using FlowFunctions.Engine.Activities;
+using FlowFunctions.Engine.Runs;
+using FlowFunctions.Storage;
+
+namespace FlowFunctions.Engine.Worker;
+
+/// <summary>
+/// Works every run of a store until stopped: takes run wake-ups and timers from the control queue (running
+/// episodes through <see cref="RunProcessor"/>) and work items from the work queue (running activities through
+/// <see cref="ActivityExecutor"/>). Polls fast while busy and backs off to a slow, cheap poll when idle.
+/// Any number of workers may share a store; at-least-once delivery plus the engine's dedupe make that safe.
+/// </summary>
+public sealed class FlowWorker
+{
+    /// <summary>Malformed messages go here with the reason, instead of being retried forever or dropped.</summary>
+    public const string PoisonQueue = "flow-poison";
+
+    private static readonly TimeSpan MinPollDelay = TimeSpan.FromMilliseconds(5);
+
+    private readonly IFlowStore _store;
+    private readonly RunProcessor _processor;
+    private readonly ActivityExecutor _executor;
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a worker.</summary>
+    public FlowWorker(IFlowStore store, RunProcessor processor, ActivityExecutor executor, EngineOptions options, TimeProvider time)
+    {
+        _store = store;
+        _processor = processor;
+        _executor = executor;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>How long in-flight activities may finish after a stop is requested before they are released to other workers.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Runs until <paramref name="stoppingToken"/> is cancelled, then finishes or releases in-flight work.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        using var abandon = new CancellationTokenSource();
+        var work = WorkLoopAsync(stoppingToken, abandon.Token);
+        var control = ControlLoopAsync(stoppingToken);
+        var housekeeping = HousekeepingLoopAsync(stoppingToken);
+        await using var graceTimer = stoppingToken.Register(() => abandon.CancelAfter(ShutdownGrace));
+        await Task.WhenAll(work, control, housekeeping);
+    }
+
+    private async Task ControlLoopAsync(CancellationToken stop)
+    {
+        var idle = new PollDelay(MinPollDelay, _options.MaxPollDelay);
+        while (!stop.IsCancellationRequested)
+        {
+            IReadOnlyList<QueueMessage> messages;
+            try
+            {
+                messages = await _store.Queues.DequeueAsync(_options.ControlQueue, 32, _options.ControlVisibility, stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (messages.Count == 0)
+            {
+                await idle.WaitAsync(_time, stop);
+                continue;
+            }
+
+            idle.Reset();
+            var runs = new HashSet<string>(StringComparer.Ordinal);
+            var done = new List<QueueMessage>();
+            foreach (var message in messages)
+            {
+                if (await HandleControlMessageAsync(message, runs, stop))
+                {
+                    done.Add(message);
+                }
+            }
+
+            // Coalesced: one processing pass per run, however many wake-ups and timers arrived for it. Episodes run
+            // to completion even when a stop is requested, so a stop never leaves half an episode behind.
+            await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (runId, _) =>
+                await _processor.ProcessAsync(runId, CancellationToken.None));
+            foreach (var message in done)
+            {
+                await _store.Queues.DeleteAsync(_options.ControlQueue, message, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Interprets one control message; false when it must stay in the queue (a timer re-armed for later is deleted).</summary>
+    private async Task<bool> HandleControlMessageAsync(QueueMessage message, HashSet<string> runs, CancellationToken stop)
+    {
+        JsonObject body;
+        try
+        {
+            body = JsonNode.Parse(message.Body)!.AsObject();
+            var runId = body["runId"]!.GetValue<string>();
+            switch (body["kind"]!.GetValue<string>())
+            {
+                case "wake":
+                    runs.Add(runId);
+                    return true;
+                case "timer":
+                    var due = RunJson.ParseTime(body["dueAt"]);
+                    var remaining = due - _time.GetUtcNow();
+                    if (remaining > TimeSpan.FromMilliseconds(50))
+                    {
+                        // A timer longer than one queue visibility step comes back early: arm the next step.
+                        await _store.Queues.EnqueueAsync(_options.ControlQueue, message.Body, _processor.ClampDelay(remaining), stop);
+                        return true;
+                    }
+
+                    var fired = new RunEvent.TimerFired(
+                        body["nodeId"]!.GetValue<string>(),
+                        body["attempt"]!.GetValue<int>(),
+                        body["incarnation"]!.GetValue<int>(),
+                        Enum.Parse<TimerPurpose>(body["purpose"]!.GetValue<string>()));
+                    await _processor.AppendEventAsync(runId, RunJson.EventId(fired), fired, stop, wake: false);
+                    runs.Add(runId);
+                    return true;
+                default:
+                    await PoisonAsync(_options.ControlQueue, message, "unknown control message kind", stop);
+                    return false;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
+        {
+            await PoisonAsync(_options.ControlQueue, message, "malformed control message: " + ex.Message, stop);
+            return false;
+        }
+    }
+
+    private async Task WorkLoopAsync(CancellationToken stop, CancellationToken abandon)
+    {
+        var idle = new PollDelay(MinPollDelay, _options.MaxPollDelay);
+        using var slots = new SemaphoreSlim(_options.MaxConcurrentActivities);
+        var running = new List<Task>();
+        while (!stop.IsCancellationRequested)
+        {
+            running.RemoveAll(t => t.IsCompleted);
+            try
+            {
+                await slots.WaitAsync(stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            var free = slots.CurrentCount + 1;
+            IReadOnlyList<QueueMessage> messages;
+            try
+            {
+                messages = await _store.Queues.DequeueAsync(_options.WorkQueue, free, _options.WorkVisibility, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                slots.Release();
+                break;
+            }
+
+            if (messages.Count == 0)
+            {
+                slots.Release();
+                await idle.WaitAsync(_time, stop);
+                continue;
+            }
+
+            idle.Reset();
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (i > 0)
+                {
+                    await slots.WaitAsync(CancellationToken.None);
+                }
+
+                var message = messages[i];
+                running.Add(Task.Run(
+                    async () =>
+                    {
+                        try
+                        {
+                            await ExecuteWorkItemAsync(message, abandon);
+                        }
+                        finally
+                        {
+                            slots.Release();
+                        }
+                    },
+                    CancellationToken.None));
+            }
+        }
+
+        await Task.WhenAll(running);
+    }
+
+    private async Task ExecuteWorkItemAsync(QueueMessage message, CancellationToken abandon)
+    {
+        ActivityRequest request;
+        try
+        {
+            request = RunJson.ReadWorkItem(JsonNode.Parse(message.Body)!.AsObject());
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
+        {
+            await PoisonAsync(_options.WorkQueue, message, "malformed work item: " + ex.Message, CancellationToken.None);
+            return;
+        }
+
+        if (!await IsCurrentAsync(request, CancellationToken.None))
+        {
+            // The attempt was superseded (cancelled, timed out, redriven): executing it would be wasted at best.
+            await _store.Queues.DeleteAsync(_options.WorkQueue, message, CancellationToken.None);
+            return;
+        }
+
+        using var superseded = new CancellationTokenSource();
+        using var execution = CancellationTokenSource.CreateLinkedTokenSource(superseded.Token, abandon);
+        var lease = new WorkItemLease(message);
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(request, lease, superseded, heartbeatStop.Token);
+        ActivityOutcome? outcome = null;
+        try
+        {
+            outcome = await _executor.ExecuteAsync(request, execution.Token);
+        }
+        catch (OperationCanceledException) when (execution.IsCancellationRequested)
+        {
+            // Superseded: drop it. Abandoned at shutdown: release it so another worker takes it at once.
+        }
+        finally
+        {
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+        }
+
+        if (outcome is null)
+        {
+            if (superseded.IsCancellationRequested)
+            {
+                await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
+            }
+            else
+            {
+                await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, TimeSpan.Zero, CancellationToken.None);
+            }
+
+            return;
+        }
+
+        // The result is stored in the inbox before the work item is deleted: a crash in between re-executes the
+        // activity (at least once), and the duplicate result is the same inbox row.
+        RunEvent result = outcome switch
+        {
+            ActivityOutcome.Succeeded s => new RunEvent.ActivitySucceeded(request.NodeId, request.Attempt, request.Incarnation, s.Output, s.Executions),
+            ActivityOutcome.Failed f => new RunEvent.ActivityFailed(request.NodeId, request.Attempt, request.Incarnation, f.Message, f.Class, f.Executions),
+            _ => throw new InvalidOperationException("unknown outcome"),
+        };
+        await _processor.AppendEventAsync(request.RunId, RunJson.EventId(result), result, CancellationToken.None);
+        await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
+    }
+
+    /// <summary>Renews the work item's invisibility while it runs, and learns on renewal whether its attempt was superseded.</summary>
+    private async Task HeartbeatAsync(ActivityRequest request, WorkItemLease lease, CancellationTokenSource superseded, CancellationToken stop)
+    {
+        var interval = _options.WorkVisibility / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, _time, stop);
+                if (await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, _options.WorkVisibility, stop) is { } renewed)
+                {
+                    lease.Current = renewed;
+                }
+
+                if (!await IsCurrentAsync(request, stop))
+                {
+                    await superseded.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The activity finished.
+        }
+    }
+
+    /// <summary>Whether the work item's attempt is the one the run is waiting for (one point read of the node's row).</summary>
+    private async Task<bool> IsCurrentAsync(ActivityRequest request, CancellationToken ct)
+    {
+        var key = MapChildId.TryParse(request.NodeId, out var mapId, out var index) ? RunRows.Child(mapId, index) : RunRows.Node(request.NodeId);
+        var row = await _store.Partitions.GetAsync(request.RunId, key, ct);
+        if (row is null)
+        {
+            return false;
+        }
+
+        var node = JsonNode.Parse(row.Value)!;
+        return node["status"]!.GetValue<string>() == nameof(NodeStatus.Running)
+            && node["attempt"]!.GetValue<int>() == request.Attempt
+            && node["incarnation"]!.GetValue<int>() == request.Incarnation;
+    }
+
+    private async Task HousekeepingLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.HousekeepingInterval, _time, stop);
+                await SweepAsync(stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Re-wakes unfinished runs that have unapplied inbox events or undispatched outbox effects: the safety net for
+    /// wake-ups lost to a crash between storing an event and enqueuing its wake-up.
+    /// </summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        foreach (var status in new[] { nameof(RunStatus.Running), nameof(RunStatus.Paused) })
+        {
+            string? token = null;
+            do
+            {
+                var page = await _store.Runs.ListAsync(new RunQuery(Status: status, Limit: 500, ContinuationToken: token), cancellationToken);
+                foreach (var run in page.Runs)
+                {
+                    var pending = await _store.Partitions.QueryAsync(run.RunId, RunRows.InboxPrefix, cancellationToken);
+                    var outbox = pending.Count > 0 ? pending : await _store.Partitions.QueryAsync(run.RunId, RunRows.OutboxPrefix, cancellationToken);
+                    if (outbox.Count > 0)
+                    {
+                        await _processor.WakeAsync(run.RunId, cancellationToken);
+                    }
+                }
+
+                token = page.ContinuationToken;
+            }
+            while (token is not null);
+        }
+    }
+
+    private async Task PoisonAsync(string queue, QueueMessage message, string reason, CancellationToken ct)
+    {
+        var dead = new JsonObject { ["queue"] = queue, ["reason"] = reason, ["body"] = message.Body, ["at"] = RunJson.Time(_time.GetUtcNow()) };
+        await _store.Queues.EnqueueAsync(PoisonQueue, dead.ToJsonString(), TimeSpan.Zero, ct);
+        await _store.Queues.DeleteAsync(queue, message, ct);
+    }
+
+    /// <summary>The work item's current pop receipt, updated by the heartbeat.</summary>
+    private sealed class WorkItemLease(QueueMessage message)
+    {
+        public QueueMessage Current { get; set; } = message;
+    }
+
+    /// <summary>Exponential idle backoff between polls.</summary>
+    private sealed class PollDelay(TimeSpan min, TimeSpan max)
+    {
+        private readonly TimeSpan _min = min;
+        private TimeSpan _next = min;
+
+        public void Reset() => _next = _min;
+
+        public async Task WaitAsync(TimeProvider time, CancellationToken ct)
+        {
+            try
+            {
+                await Task.Delay(_next, time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            _next = TimeSpan.FromTicks(Math.Min(_next.Ticks * 2, max.Ticks));
+        }
+    }
+}
