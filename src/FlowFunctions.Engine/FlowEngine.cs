@@ -74,7 +74,7 @@ public sealed class FlowEngine : IAsyncDisposable
         {
             var node = state.Nodes[spec.Id];
             nodes[node.Id] = NodeDocument(node);
-            foreach (var (_, child) in node.Map?.Children.OrderBy(c => c.Key) ?? [])
+            foreach (var child in node.Map?.Children.OrderBy(c => c.Key).Select(c => c.Value) ?? [])
             {
                 nodes[child.Id] = NodeDocument(child);
             }

@@ -18,14 +18,14 @@ internal static class ValidateCommand
             var path = parsed.GetValue(file)!;
             var (result, problem) = SpecFile.Load(path, CommonOptions.ParseFormat(parsed.GetValue(format)));
             await SpecFile.ReportAsync(path, problem, result, stderr);
-            if (problem is not null)
+            if (result is null)
             {
                 return ExitCodes.Invalid;
             }
 
             if (parsed.GetValue(output) == "json")
             {
-                var errors = new JsonArray([.. result!.Errors.Select(e => (JsonNode)new JsonObject
+                var errors = new JsonArray([.. result.Errors.Select(e => (JsonNode)new JsonObject
                 {
                     ["path"] = e.Path,
                     ["line"] = e.Line,
