@@ -183,6 +183,10 @@ internal sealed class GraphChecker
             {
                 _error(site.Path, $"'{root}' is not available in run outputs; use inputs, nodes or run");
             }
+            else if (root == "input" && !site.Owner.IsRunOutput && site.InputUnavailable is { } reason)
+            {
+                _error(site.Path, reason);
+            }
         }
 
         foreach (var input in site.Expression.ReferencedInputs.Where(i => !_inputNames.Contains(i)))
@@ -204,12 +208,39 @@ internal sealed class GraphChecker
                 {
                     _error(site.Path, $"node '{owner}' cannot read its own output or status");
                 }
-                else if (!IsAncestor(targetIndex, ownerIndex))
+                else if (!IsAncestor(targetIndex, ownerIndex) && !HasMissingNeedUpstream(ownerIndex))
                 {
                     _error(site.Path, $"node '{owner}' reads nodes.{target}, which is not upstream of it; add '{target}' to its needs (directly or through another need)");
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="node"/> or one of its ancestors needs a node that does not exist. Its ancestry is then
+    /// unknown: the reported need is most likely a misspelling of the node read, so "not upstream" would only cascade.
+    /// </summary>
+    private bool HasMissingNeedUpstream(int node)
+    {
+        var seen = new HashSet<int> { node };
+        var queue = new Queue<int>([node]);
+        while (queue.Count > 0)
+        {
+            foreach (var need in _nodes[queue.Dequeue()].Needs)
+            {
+                if (!_indexById.TryGetValue(need, out var j))
+                {
+                    return true;
+                }
+
+                if (seen.Add(j))
+                {
+                    queue.Enqueue(j);
+                }
+            }
+        }
+
+        return false;
     }
 
     private bool IsAncestor(int ancestor, int node)
