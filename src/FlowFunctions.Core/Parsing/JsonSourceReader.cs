@@ -14,6 +14,9 @@ internal sealed class JsonSourceReader
     private readonly List<int> _lineStarts = [0];
     private readonly Dictionary<string, SourcePosition> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourcePosition> _keys = new(StringComparer.Ordinal);
+    private int _lastLine = -1;
+    private int _lastOffset;
+    private int _lastColumn;
 
     private JsonSourceReader(byte[] utf8)
     {
@@ -140,6 +143,15 @@ internal sealed class JsonSourceReader
         var line = index >= 0 ? index : ~index - 1;
         var start = _lineStarts[line];
         var column = 1;
+
+        // Offsets arrive in increasing order: resume from the previous one on the same line, so that a minified
+        // spec on a single line costs linear rather than quadratic time.
+        if (_lastLine == line && _lastOffset <= offset)
+        {
+            start = _lastOffset;
+            column = _lastColumn;
+        }
+
         for (var i = start; i < offset; i++)
         {
             // Count characters, not bytes: skip UTF-8 continuation bytes.
@@ -149,6 +161,7 @@ internal sealed class JsonSourceReader
             }
         }
 
+        (_lastLine, _lastOffset, _lastColumn) = (line, (int)offset, column);
         return new SourcePosition(line + 1, column);
     }
 
