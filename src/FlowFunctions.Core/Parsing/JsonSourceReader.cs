@@ -14,6 +14,9 @@ internal sealed class JsonSourceReader
     private readonly List<int> _lineStarts = [0];
     private readonly Dictionary<string, SourcePosition> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourcePosition> _keys = new(StringComparer.Ordinal);
+    private int _lastLine = -1;
+    private int _lastOffset;
+    private int _lastColumn;
 
     private JsonSourceReader(byte[] utf8)
     {
@@ -63,7 +66,9 @@ internal sealed class JsonSourceReader
     private JsonNode? ReadValue(ref Utf8JsonReader reader, string path, int depth)
     {
         var position = PositionAt(reader.TokenStartIndex);
-        if (depth > SourceLimits.MaxDepth)
+
+        // depth counts from 0 at the root, so the 65th nested object or array is at depth 64; scalars are no nesting.
+        if (depth >= SourceLimits.MaxDepth && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
         {
             throw new SourceSyntaxException($"nesting deeper than {SourceLimits.MaxDepth} levels", position);
         }
@@ -75,7 +80,7 @@ internal sealed class JsonSourceReader
                 var obj = new JsonObject();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var name = reader.GetString()!;
+                    var name = GetString(ref reader);
                     var memberPath = JsonPointer.Append(path, name);
                     if (obj.ContainsKey(name))
                     {
@@ -97,9 +102,17 @@ internal sealed class JsonSourceReader
 
                 return array;
             case JsonTokenType.String:
-                return JsonValue.Create(reader.GetString());
+                return JsonValue.Create(GetString(ref reader));
             case JsonTokenType.Number:
-                return reader.TryGetInt64(out var l) ? JsonValue.Create(l) : JsonValue.Create(reader.GetDouble());
+                if (reader.TryGetInt64(out var l))
+                {
+                    return JsonValue.Create(l);
+                }
+
+                // 1e400 reads as infinity, which no later step could write back as JSON.
+                return reader.TryGetDouble(out var d) && double.IsFinite(d)
+                    ? JsonValue.Create(d)
+                    : throw new SourceSyntaxException($"the number '{Encoding.UTF8.GetString(reader.ValueSpan)}' is too large", position);
             case JsonTokenType.True:
                 return JsonValue.Create(true);
             case JsonTokenType.False:
@@ -111,12 +124,34 @@ internal sealed class JsonSourceReader
         }
     }
 
+    private string GetString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString throws this (not a JsonException) for an escaped lone surrogate such as "\ud800".
+            throw new SourceSyntaxException("JSON syntax error: the string contains an invalid \\u escape (an unpaired surrogate)", PositionAt(reader.TokenStartIndex));
+        }
+    }
+
     private SourcePosition PositionAt(long offset)
     {
         var index = _lineStarts.BinarySearch((int)offset);
         var line = index >= 0 ? index : ~index - 1;
         var start = _lineStarts[line];
         var column = 1;
+
+        // Offsets arrive in increasing order: resume from the previous one on the same line, so that a minified
+        // spec on a single line costs linear rather than quadratic time.
+        if (_lastLine == line && _lastOffset <= offset)
+        {
+            start = _lastOffset;
+            column = _lastColumn;
+        }
+
         for (var i = start; i < offset; i++)
         {
             // Count characters, not bytes: skip UTF-8 continuation bytes.
@@ -126,6 +161,7 @@ internal sealed class JsonSourceReader
             }
         }
 
+        (_lastLine, _lastOffset, _lastColumn) = (line, (int)offset, column);
         return new SourcePosition(line + 1, column);
     }
 
@@ -133,6 +169,19 @@ internal sealed class JsonSourceReader
     private static string CleanMessage(string message)
     {
         var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut].TrimEnd() : message;
+        message = cut > 0 ? message[..cut].TrimEnd() : message;
+
+        // Some of System.Text.Json's messages speak to programmers ("change the reader options"); say what to do instead.
+        if (message.Contains("trailing comma", StringComparison.Ordinal))
+        {
+            return "a trailing comma is not allowed in JSON; remove the ',' before the closing bracket";
+        }
+
+        if (message.StartsWith("'/' is invalid", StringComparison.Ordinal))
+        {
+            return "JSON does not allow comments; remove the '//' or '/* */' comment (or write the spec in YAML, which allows '#' comments)";
+        }
+
+        return message;
     }
 }

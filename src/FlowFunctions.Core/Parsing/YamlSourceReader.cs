@@ -27,6 +27,11 @@ internal sealed partial class YamlSourceReader
         {
             return reader.ReadStream();
         }
+        catch (YamlException ex) when (ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstTabIndent(text) is { } tab)
+        {
+            // YamlDotNet reports a tab in indentation at the start of the enclosing mapping (often 1:1); point at the tab.
+            throw new SourceSyntaxException("YAML syntax error: tabs are not allowed for indentation; indent with spaces", tab);
+        }
         catch (YamlException ex)
         {
             throw new SourceSyntaxException("YAML syntax error: " + ex.Message, new SourcePosition((int)ex.Start.Line, (int)ex.Start.Column));
@@ -37,6 +42,22 @@ internal sealed partial class YamlSourceReader
             var at = reader._parser.Current?.Start;
             throw new SourceSyntaxException("YAML syntax error: the document is not well-formed", at is null ? SourcePosition.Start : new SourcePosition((int)at.Value.Line, (int)at.Value.Column));
         }
+    }
+
+    private static SourcePosition? FirstTabIndent(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indent)
+            {
+                return new SourcePosition(i + 1, tab + 1);
+            }
+        }
+
+        return null;
     }
 
     private SourceDocument ReadStream()
@@ -63,7 +84,9 @@ internal sealed partial class YamlSourceReader
     private JsonNode? ReadNode(string path, int depth)
     {
         var current = Next();
-        if (depth > SourceLimits.MaxDepth)
+
+        // depth counts from 0 at the root, so the 65th nested mapping or sequence is at depth 64; scalars are no nesting.
+        if (depth >= SourceLimits.MaxDepth && current is SequenceStart or MappingStart)
         {
             throw new SourceSyntaxException($"nesting deeper than {SourceLimits.MaxDepth} levels", Position(current));
         }
@@ -107,6 +130,12 @@ internal sealed partial class YamlSourceReader
             if (keyEvent is not Scalar key)
             {
                 throw new SourceSyntaxException("mapping keys must be plain strings", Position(keyEvent));
+            }
+
+            if (key.Value == "<<" && key.Style == ScalarStyle.Plain)
+            {
+                // YAML 1.1 merge keys are not part of YAML 1.2; without this they would read as an unknown field "<<".
+                throw new SourceSyntaxException("YAML merge keys ('<<') are not supported; write the fields out in full", Position(key));
             }
 
             var memberPath = JsonPointer.Append(path, key.Value);
@@ -164,7 +193,7 @@ internal sealed partial class YamlSourceReader
             "" or "~" or "null" or "Null" or "NULL" => null,
             "true" or "True" or "TRUE" => JsonValue.Create(true),
             "false" or "False" or "FALSE" => JsonValue.Create(false),
-            _ => ResolveNumber(value) ?? JsonValue.Create(value),
+            _ => ResolveNumber(scalar) ?? JsonValue.Create(value),
         };
     }
 
@@ -175,11 +204,35 @@ internal sealed partial class YamlSourceReader
         {
             "tag:yaml.org,2002:str" or "!" => JsonValue.Create(scalar.Value),
             "tag:yaml.org,2002:null" => null,
-            "tag:yaml.org,2002:bool" or "tag:yaml.org,2002:int" or "tag:yaml.org,2002:float" =>
-                ResolveScalar(new Scalar(AnchorName.Empty, TagName.Empty, scalar.Value, ScalarStyle.Plain, true, false, scalar.Start, scalar.End))
-                ?? throw new SourceSyntaxException($"'{scalar.Value}' is not a valid {tag[(tag.LastIndexOf(':') + 1)..]}", Position(scalar)),
+            "tag:yaml.org,2002:bool" or "tag:yaml.org,2002:int" or "tag:yaml.org,2002:float" => ResolveTyped(scalar, tag[(tag.LastIndexOf(':') + 1)..]),
             _ => throw new SourceSyntaxException($"unsupported YAML tag '{tag}'", Position(scalar)),
         };
+    }
+
+    // A plain scalar that does not resolve to the tagged type would otherwise silently become a string or null.
+    private static JsonNode ResolveTyped(Scalar scalar, string type)
+    {
+        var value = ResolveScalar(new Scalar(AnchorName.Empty, TagName.Empty, scalar.Value, ScalarStyle.Plain, true, false, scalar.Start, scalar.End));
+        var kind = value?.GetValueKind();
+        var matches = type switch
+        {
+            "bool" => kind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False,
+            "int" => kind is System.Text.Json.JsonValueKind.Number && value is JsonValue v && v.TryGetValue<long>(out _),
+            _ => kind is System.Text.Json.JsonValueKind.Number,
+        };
+        return matches ? value! : throw new SourceSyntaxException($"'{scalar.Value}' is not a valid {type}", Position(scalar));
+    }
+
+    private static JsonValue? ResolveNumber(Scalar scalar)
+    {
+        var number = ResolveNumber(scalar.Value);
+        if (number is not null && number.TryGetValue<double>(out var d) && !double.IsFinite(d))
+        {
+            // JSON has no infinity: such a value could not be written back (or rendered in a message) later.
+            throw new SourceSyntaxException($"the number '{scalar.Value}' is too large", Position(scalar));
+        }
+
+        return number;
     }
 
     private static JsonValue? ResolveNumber(string text)

@@ -66,7 +66,8 @@ public sealed class NodeTypeCatalog
             check.Error("/url", $"'{url}' is not an absolute http or https URL");
         }
 
-        if (check.Member("headers") is { } headers and not JsonValue)
+        // A constant string is no header object (only an expression may stand for one until the node runs).
+        if (check.Member("headers") is { } headers && !WithChecker.IsExpression(headers))
         {
             if (headers is not JsonObject headerObject)
             {

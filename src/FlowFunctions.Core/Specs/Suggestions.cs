@@ -18,8 +18,16 @@ public static class Suggestions
             }
         }
 
-        // A one-letter name is "close" to every other one-letter name; only suggest when something is shared.
-        return bestDistance <= Math.Max(2, name.Length / 3) && bestDistance < name.Length ? best : null;
+        // A hint must share something with the name: "zz" is two edits from "a" but is no misspelling of it.
+        if (bestDistance <= Math.Max(2, name.Length / 3) && bestDistance < name.Length)
+        {
+            return best;
+        }
+
+        // Abbreviations such as "int" for "integer" or "bool" for "boolean" are too far apart for the edit distance.
+        return name.Length >= 3
+            ? candidates.FirstOrDefault(c => c.StartsWith(name, StringComparison.OrdinalIgnoreCase))
+            : null;
     }
 
     /// <summary>"unknown field 'x'" with a hint or the list of allowed fields.</summary>

@@ -9,11 +9,19 @@ namespace FlowFunctions.Core.Specs;
 public sealed class WithChecker
 {
     private readonly Action<string, string> _report;
+    private readonly Action<string, string> _reportAtKey;
+    private readonly Action<string> _reportMissing;
 
-    internal WithChecker(JsonNode? value, Action<string, string> report)
+    /// <param name="value">The raw <c>with</c> value.</param>
+    /// <param name="report">Reports at a path relative to <c>with</c>, positioned at the value.</param>
+    /// <param name="reportAtKey">Reports at a member's key (unknown fields), where the author must edit; defaults to <paramref name="report"/>.</param>
+    /// <param name="reportMissing">Reports that <c>with</c> itself is missing, at the node; defaults to <paramref name="report"/> at "".</param>
+    internal WithChecker(JsonNode? value, Action<string, string> report, Action<string, string>? reportAtKey = null, Action<string>? reportMissing = null)
     {
         Value = value;
         _report = report;
+        _reportAtKey = reportAtKey ?? report;
+        _reportMissing = reportMissing ?? (message => report(string.Empty, message));
     }
 
     /// <summary>The raw <c>with</c> value.</summary>
@@ -27,9 +35,15 @@ public sealed class WithChecker
     {
         if (Value is not JsonObject obj)
         {
-            Error(string.Empty, Value is null && required is { Count: > 0 }
-                ? $"'with' is required and must set {string.Join(", ", required)}"
-                : $"'with' must be an object with the fields {string.Join(", ", allowed)}");
+            if (Value is null && required is { Count: > 0 })
+            {
+                _reportMissing($"missing required field 'with', which must set {string.Join(", ", required)}");
+            }
+            else
+            {
+                Error(string.Empty, $"'with' must be an object with the fields {string.Join(", ", allowed)}");
+            }
+
             return false;
         }
 
@@ -37,7 +51,7 @@ public sealed class WithChecker
         {
             if (!allowed.Contains(name))
             {
-                Error("/" + name, Suggestions.UnknownField(name, allowed));
+                _reportAtKey("/" + Escape(name), Suggestions.UnknownField(name, allowed));
             }
         }
 
@@ -91,6 +105,13 @@ public sealed class WithChecker
     /// <summary>Checks that a member, if present, is a duration.</summary>
     public void Duration(string name)
     {
+        if (Member(name) is JsonValue number && number.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+        {
+            // Same hint as for timeout: a bare number is the most common mistake, and its fix is a unit.
+            Error("/" + name, $"'{name}' is a bare number; durations need a unit, e.g. '{number.ToJsonString()}s' or '{number.ToJsonString()}ms'");
+            return;
+        }
+
         if (String(name) is { } text && !Specs.Duration.TryParse(text, out _, out var error))
         {
             Error("/" + name, error!);
@@ -102,7 +123,7 @@ public sealed class WithChecker
     {
         if (String(name) is { } text && !values.Contains(text))
         {
-            Error("/" + name, $"'{text}' is not one of {string.Join(", ", values)}");
+            Error("/" + name, $"'{text}' is not one of {string.Join(", ", values)}{Suggestions.Hint(text, values)}");
         }
     }
 
@@ -120,7 +141,10 @@ public sealed class WithChecker
         }
     }
 
-    private static bool IsExpression(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) && IsExpression(s);
+    /// <summary>Whether a value is a string holding a <c>${{ }}</c> expression, which is only checked when the node runs.</summary>
+    internal static bool IsExpression(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) && IsExpression(s);
+
+    private static string Escape(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 
     private static bool IsExpression(string s) => s.Contains("${{", StringComparison.Ordinal);
 }

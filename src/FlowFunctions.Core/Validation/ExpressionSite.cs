@@ -7,7 +7,8 @@ namespace FlowFunctions.Core.Validation;
 /// <param name="Expression">The parsed expression.</param>
 /// <param name="Owner">The node (or the run's outputs) the expression belongs to.</param>
 /// <param name="InMapTemplate">Whether it is inside a map's node template, where item and index exist.</param>
-internal sealed record ExpressionSite(string Path, Expression Expression, ExpressionOwner Owner, bool InMapTemplate);
+/// <param name="InputUnavailable">Why <c>input</c> is always null here, or null when the engine sets it.</param>
+internal sealed record ExpressionSite(string Path, Expression Expression, ExpressionOwner Owner, bool InMapTemplate, string? InputUnavailable = null);
 
 /// <summary>Whose expression it is: a node (by id, null when the id itself is invalid) or the run's outputs.</summary>
 /// <param name="NodeId">The owning node, or null.</param>

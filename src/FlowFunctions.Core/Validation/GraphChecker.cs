@@ -17,6 +17,8 @@ internal sealed class GraphChecker
     private readonly HashSet<string> _inputNames;
     private readonly Action<string, string> _error;
     private readonly Dictionary<string, int> _indexById = new(StringComparer.Ordinal);
+    private bool _hasCycle;
+    private System.Collections.BitArray[]? _ancestors;
 
     public GraphChecker(ImmutableArray<NodeSpec> nodes, IReadOnlyList<int> declaredIndexes, ImmutableArray<InputDeclaration> inputs, Action<string, string> error)
     {
@@ -128,6 +130,7 @@ internal sealed class GraphChecker
                     while (w != v);
                     if (component.Count > 1)
                     {
+                        _hasCycle = true;
                         ReportCycle(component, needs);
                     }
                 }
@@ -183,6 +186,10 @@ internal sealed class GraphChecker
             {
                 _error(site.Path, $"'{root}' is not available in run outputs; use inputs, nodes or run");
             }
+            else if (root == "input" && !site.Owner.IsRunOutput && site.InputUnavailable is { } reason)
+            {
+                _error(site.Path, reason);
+            }
         }
 
         foreach (var input in site.Expression.ReferencedInputs.Where(i => !_inputNames.Contains(i)))
@@ -204,7 +211,7 @@ internal sealed class GraphChecker
                 {
                     _error(site.Path, $"node '{owner}' cannot read its own output or status");
                 }
-                else if (!IsAncestor(targetIndex, ownerIndex))
+                else if (!IsAncestor(targetIndex, ownerIndex) && !HasMissingNeedUpstream(ownerIndex))
                 {
                     _error(site.Path, $"node '{owner}' reads nodes.{target}, which is not upstream of it; add '{target}' to its needs (directly or through another need)");
                 }
@@ -212,7 +219,100 @@ internal sealed class GraphChecker
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="node"/> or one of its ancestors needs a node that does not exist. Its ancestry is then
+    /// unknown: the reported need is most likely a misspelling of the node read, so "not upstream" would only cascade.
+    /// </summary>
+    private bool HasMissingNeedUpstream(int node)
+    {
+        var seen = new HashSet<int> { node };
+        var queue = new Queue<int>([node]);
+        while (queue.Count > 0)
+        {
+            foreach (var need in _nodes[queue.Dequeue()].Needs)
+            {
+                if (!_indexById.TryGetValue(need, out var j))
+                {
+                    return true;
+                }
+
+                if (seen.Add(j))
+                {
+                    queue.Enqueue(j);
+                }
+            }
+        }
+
+        return false;
+    }
+
     private bool IsAncestor(int ancestor, int node)
+    {
+        if (!_hasCycle)
+        {
+            _ancestors ??= ComputeAncestors();
+            return _ancestors[node][ancestor];
+        }
+
+        // With a cycle there is no topological order; a search per question is fine for a spec that is rejected anyway.
+        return IsAncestorBySearch(ancestor, node);
+    }
+
+    /// <summary>
+    /// Every node's ancestors as a bit set, built in topological order. One search per expression would cost
+    /// O(nodes²) on a 10,000-node chain where every node reads the first; bit sets make it about a million word operations.
+    /// </summary>
+    private System.Collections.BitArray[] ComputeAncestors()
+    {
+        var count = _nodes.Length;
+        var result = new System.Collections.BitArray[count];
+        var pending = new int[count];
+        var dependents = new List<int>[count];
+        for (var i = 0; i < count; i++)
+        {
+            dependents[i] = [];
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            foreach (var need in _nodes[i].Needs)
+            {
+                if (_indexById.TryGetValue(need, out var j) && j != i)
+                {
+                    dependents[j].Add(i);
+                    pending[i]++;
+                }
+            }
+        }
+
+        var ready = new Queue<int>(Enumerable.Range(0, count).Where(i => pending[i] == 0));
+        while (ready.Count > 0)
+        {
+            var v = ready.Dequeue();
+            var ancestors = new System.Collections.BitArray(count);
+            foreach (var need in _nodes[v].Needs)
+            {
+                if (_indexById.TryGetValue(need, out var j) && j != v)
+                {
+                    ancestors.Or(result[j]);
+                    ancestors[j] = true;
+                }
+            }
+
+            result[v] = ancestors;
+            foreach (var dependent in dependents[v])
+            {
+                if (--pending[dependent] == 0)
+                {
+                    ready.Enqueue(dependent);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private bool IsAncestorBySearch(int ancestor, int node)
     {
         var seen = new HashSet<int> { node };
         var queue = new Queue<int>([node]);

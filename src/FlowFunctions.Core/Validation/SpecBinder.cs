@@ -49,6 +49,8 @@ internal sealed partial class SpecBinder
     private static readonly Dictionary<string, MergeConflict> Conflicts = Enum.GetValues<MergeConflict>()
         .ToDictionary(s => s.ToString().ToLowerInvariant(), StringComparer.Ordinal);
 
+    private const string InputOutsideWith = "'input' is only set in the 'with' of a node that has 'reduce'; read nodes.<id>.output instead";
+
     private readonly SourceDocument _document;
     private readonly NodeTypeCatalog _catalog;
     private readonly List<SpecError> _errors = [];
@@ -65,7 +67,10 @@ internal sealed partial class SpecBinder
     {
         if (_document.Root is not JsonObject root)
         {
-            Error(string.Empty, "a spec must be a mapping with at least 'name' and 'nodes'");
+            // Say what the file holds instead: an empty file and a list of nodes need different fixes.
+            Error(string.Empty, _document.Root is null
+                ? "the spec is empty; it must be a mapping with at least 'name' and 'nodes'"
+                : $"a spec must be a mapping with at least 'name' and 'nodes', not {InputTypes.Describe(_document.Root)}");
             return null;
         }
 
@@ -230,7 +235,7 @@ internal sealed partial class SpecBinder
         {
             foreach (var field in MapOnlyFields.Where(node.ContainsKey))
             {
-                ErrorAtKey(JsonPointer.Append(path, field), $"'{field}' is only valid on map nodes, and '{id}' is a {typeName} node");
+                ErrorAtKey(JsonPointer.Append(path, field), $"'{field}' is only valid on map nodes, and this node's type is '{typeName}'");
             }
         }
 
@@ -238,6 +243,12 @@ internal sealed partial class SpecBinder
         var retry = BindRetry(node["retry"], path + "/retry", defaults.Retry);
         var timeout = OptionalDuration(node, path, "timeout", positive: true) ?? defaults.Timeout;
         var reduce = BindReduce(node, path, isMap, needs.Length);
+
+        // The engine sets 'input' (the reduced outputs of the needs) only for a non-map node with 'reduce';
+        // anywhere else it is always null, which is never what the author meant.
+        var inputUnavailable = isMap || node["reduce"] is not null ? null
+            : needs.IsEmpty ? "'input' is the combined output of a node's needs, and this node has no needs; did you mean 'inputs'?"
+            : "'input' is only set when the node has 'reduce' (e.g. reduce: merge); add it, or read nodes.<id>.output";
 
         ValueTemplate with;
         if (isMap && node.ContainsKey("with"))
@@ -249,10 +260,10 @@ internal sealed partial class SpecBinder
         {
             if (type?.ValidateWith is { } validate)
             {
-                validate(new WithChecker(node["with"], (relative, message) => Error(path + "/with" + relative, message)));
+                validate(NewWithChecker(node["with"], path));
             }
 
-            with = CompileTemplate(node["with"], path + "/with", sites, owner, inMapTemplate: false);
+            with = CompileTemplate(node["with"], path + "/with", sites, owner, inMapTemplate: false, inputUnavailable);
         }
 
         var when = BindWhen(node, path, sites, owner);
@@ -288,11 +299,19 @@ internal sealed partial class SpecBinder
         var type = _catalog.Find(typeName);
         if (type is null)
         {
-            Error(path, $"unknown node type '{typeName}'{Suggestions.Hint(typeName, _catalog.Names)} Known types: {string.Join(", ", _catalog.Names)}");
+            var hint = Suggestions.Hint(typeName, _catalog.Names);
+            Error(path, $"unknown node type '{typeName}'{(hint.Length == 0 ? "." : hint)} Known types: {string.Join(", ", _catalog.Names)}");
         }
 
         return type;
     }
+
+    /// <summary>A checker for the <c>with</c> of the node (or map template) at <paramref name="ownerPath"/>.</summary>
+    private WithChecker NewWithChecker(JsonNode? with, string ownerPath) => new(
+        with,
+        (relative, message) => Error(ownerPath + "/with" + relative, message),
+        (relative, message) => ErrorAtKey(ownerPath + "/with" + relative, message),
+        message => Error(ownerPath, message));
 
     private ImmutableArray<string> BindNeeds(JsonNode? node, string path)
     {
@@ -398,7 +417,7 @@ internal sealed partial class SpecBinder
             type = null;
         }
 
-        type?.ValidateWith?.Invoke(new WithChecker(template["with"], (relative, message) => Error(path + "/with" + relative, message)));
+        type?.ValidateWith?.Invoke(NewWithChecker(template["with"], path));
         var with = CompileTemplate(template["with"], path + "/with", sites, owner, inMapTemplate: true);
         var templateRetry = BindRetry(template["retry"], path + "/retry", retry);
         var templateTimeout = OptionalDuration(template, path, "timeout", positive: true) ?? timeout;
@@ -432,7 +451,8 @@ internal sealed partial class SpecBinder
         CheckFields(reduce, path + "/reduce", ReduceFields);
         var strategyValue = RequiredEnum(reduce, path + "/reduce", "strategy", Strategies);
         var conflict = OptionalEnum(reduce, path + "/reduce", "conflict", Conflicts);
-        if (conflict is not null && strategyValue is not ReduceStrategy.Merge)
+        // Without a valid strategy there is nothing to say about conflict yet (the strategy error is reported).
+        if (conflict is not null && strategyValue is { } chosen && chosen is not ReduceStrategy.Merge)
         {
             Error(path + "/reduce/conflict", "'conflict' only applies to the merge strategy");
         }
@@ -464,6 +484,11 @@ internal sealed partial class SpecBinder
         {
             Error(path + "/maxDelay", $"maxDelay ({Duration.Format(policy.MaxDelay)}) is shorter than delay ({Duration.Format(policy.Delay)})");
         }
+        else if (policy.MaxDelay < policy.Delay && retry.ContainsKey("delay"))
+        {
+            // The cap comes from defaults.retry (or the built-in 5m) and would silently shorten every delay.
+            Error(path + "/delay", $"delay ({Duration.Format(policy.Delay)}) is longer than the inherited maxDelay ({Duration.Format(policy.MaxDelay)}); set maxDelay here too");
+        }
 
         return policy;
     }
@@ -488,7 +513,7 @@ internal sealed partial class SpecBinder
     /// Compiles a value for evaluation at run time and records every expression with its exact path, so that
     /// the graph checker can report references at the string that holds them.
     /// </summary>
-    private ValueTemplate CompileTemplate(JsonNode? value, string path, List<ExpressionSite> sites, ExpressionOwner owner, bool inMapTemplate)
+    private ValueTemplate CompileTemplate(JsonNode? value, string path, List<ExpressionSite> sites, ExpressionOwner owner, bool inMapTemplate, string? inputUnavailable = InputOutsideWith)
     {
         VisitStrings(value, path, (text, stringPath) =>
         {
@@ -499,7 +524,7 @@ internal sealed partial class SpecBinder
                 Error(stringPath, error.Message);
             }
 
-            sites.AddRange(leaf.Expressions.Select(e => new ExpressionSite(stringPath, e, owner, inMapTemplate)));
+            sites.AddRange(leaf.Expressions.Select(e => new ExpressionSite(stringPath, e, owner, inMapTemplate, inputUnavailable)));
         });
         return ValueTemplate.Compile(value?.DeepClone(), new List<TemplateError>());
     }

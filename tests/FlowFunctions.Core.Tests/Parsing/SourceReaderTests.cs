@@ -145,6 +145,29 @@ public class SourceReaderTests
         ex.Message.ShouldContain("64");
     }
 
+    [Theory]
+    [InlineData(SpecFormat.Yaml)]
+    [InlineData(SpecFormat.Json)]
+    public void Nesting_Of65_IsRejectedAtThe65thOpening(SpecFormat format)
+    {
+        var text = new string('[', 65) + "1" + new string(']', 65);
+
+        var ex = Should.Throw<SourceSyntaxException>(() => SourceReader.Read(text, format));
+
+        ex.Message.ShouldBe("nesting deeper than 64 levels");
+        ex.Position.ShouldBe(new SourcePosition(1, 65));
+    }
+
+    [Theory]
+    [InlineData(SpecFormat.Yaml)]
+    [InlineData(SpecFormat.Json)]
+    public void Nesting_Of64_WithAScalarInside_IsAccepted(SpecFormat format)
+    {
+        var text = new string('[', 64) + "1" + new string(']', 64);
+
+        SourceReader.Read(text, format).Root.ShouldBeOfType<JsonArray>();
+    }
+
     [Fact]
     public void Nesting_Of64_IsAccepted()
     {
