@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
+using FlowFunctions.Engine.Worker;
 using FlowFunctions.Storage;
 
 namespace FlowFunctions.Engine.Runs;
@@ -33,6 +34,12 @@ public sealed class RunProcessor
     }
 
     internal RunStateStore States => _states;
+
+    /// <summary>Signalled after this processor enqueues work items; in-process workers poll at once.</summary>
+    public WakeSignal WorkSignal { get; } = new();
+
+    /// <summary>Signalled after this processor enqueues wake-ups and timers.</summary>
+    public WakeSignal ControlSignal { get; } = new();
 
     /// <summary>Counts episodes and commits, for benchmarks and operations.</summary>
     public long Episodes => Interlocked.Read(ref _episodes);
@@ -88,8 +95,11 @@ public sealed class RunProcessor
     }
 
     /// <summary>Asks a worker to run an episode for the run.</summary>
-    public Task WakeAsync(string runId, CancellationToken cancellationToken) =>
-        _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Wake(runId), TimeSpan.Zero, cancellationToken);
+    public async Task WakeAsync(string runId, CancellationToken cancellationToken)
+    {
+        await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Wake(runId), TimeSpan.Zero, cancellationToken);
+        ControlSignal.Notify();
+    }
 
     /// <summary>
     /// Runs episodes until the run's inbox is empty. Returns false without doing anything when another worker
@@ -243,7 +253,9 @@ public sealed class RunProcessor
                     break;
                 case "timer":
                     var due = RunJson.ParseTime(effect["dueAt"]);
-                    await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect), ClampDelay(due - now), ct);
+                    var delay = ClampDelay(due - now);
+                    await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect), delay, ct);
+                    _ = Task.Delay(delay, _time, CancellationToken.None).ContinueWith(_ => ControlSignal.Notify(), TaskScheduler.Default);
                     break;
                 case "continue":
                     var continueRow = new JsonObject { ["arrival"] = now.UtcTicks, ["event"] = RunJson.WriteEvent(new RunEvent.ContinueRequested()) };
@@ -254,6 +266,9 @@ public sealed class RunProcessor
             // "cancel" needs no message: executors learn of it when they renew their work item (the attempt is no
             // longer current); "complete" is reflected by the run index, updated after every episode.
         }
+
+        WorkSignal.Notify();
+        ControlSignal.Notify();
 
         var deletes = outbox.Select(r => (RowOperation)new RowOperation.Delete(r.Key)).ToList();
         try

@@ -67,7 +67,7 @@ public sealed class FlowWorker
 
             if (messages.Count == 0)
             {
-                await idle.WaitAsync(_time, stop);
+                await idle.WaitAsync(_processor.ControlSignal, _time, stop);
                 continue;
             }
 
@@ -168,7 +168,7 @@ public sealed class FlowWorker
             if (messages.Count == 0)
             {
                 slots.Release();
-                await idle.WaitAsync(_time, stop);
+                await idle.WaitAsync(_processor.WorkSignal, _time, stop);
                 continue;
             }
 
@@ -374,11 +374,11 @@ public sealed class FlowWorker
 
         public void Reset() => _next = _min;
 
-        public async Task WaitAsync(TimeProvider time, CancellationToken ct)
+        public async Task WaitAsync(WakeSignal signal, TimeProvider time, CancellationToken ct)
         {
             try
             {
-                await Task.Delay(_next, time, ct);
+                await signal.WaitAsync(_next, time, ct);
             }
             catch (OperationCanceledException)
             {
