@@ -47,7 +47,6 @@ internal sealed class HttpAddressGuard
         (IPNetwork.Parse("ff00::/8"), "multicast address"),
     ];
 
-    private static readonly IPNetwork Mapped = IPNetwork.Parse("::ffff:0:0/96");
     private static readonly IPNetwork Compatible = IPNetwork.Parse("::/96");
     private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
     private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
@@ -96,7 +95,7 @@ internal sealed class HttpAddressGuard
         }
 
         // Forms that embed an IPv4 address are judged by that address first.
-        if (Mapped.Contains(address))
+        if (address.IsIPv4MappedToIPv6)
         {
             return Embedded(address.MapToIPv4(), "IPv4-mapped");
         }
