@@ -26,6 +26,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Path.Combine(".flow", "flow.db"),
     };
 
+    public static Option<string[]> AllowHost() => new("--allow-host")
+    {
+        Description = "A host, IP address or CIDR range that http nodes may reach although it is private or loopback (e.g. 127.0.0.1 for local testing); repeatable.",
+    };
+
     public static SpecFormat? ParseFormat(string? value) => value switch
     {
         "yaml" => SpecFormat.Yaml,

@@ -22,7 +22,8 @@ internal static class RunCommand
         var format = CommonOptions.Format();
         var detach = new Option<bool>("--detach") { Description = "Start the run, print its id and return; a 'flow worker' works it." };
         var timeout = new Option<string?>("--timeout") { Description = "Stop waiting after this duration (the run goes on in the store)." };
-        var command = new Command("run", "Run a workflow to completion on the embedded store.") { file, input, inputFile, store, output, format, detach, timeout };
+        var allowHost = CommonOptions.AllowHost();
+        var command = new Command("run", "Run a workflow to completion on the embedded store.") { file, input, inputFile, store, output, format, detach, timeout, allowHost };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var path = parsed.GetValue(file)!;
@@ -62,7 +63,7 @@ internal static class RunCommand
                 waitLimit = parsedTimeout;
             }
 
-            await using var engine = EngineFactory.Open(parsed.GetValue(store)!);
+            await using var engine = EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost));
             var runId = await engine.StartRunAsync(spec, File.ReadAllText(path), inputs, cancellationToken: cancellationToken);
             if (parsed.GetValue(detach))
             {

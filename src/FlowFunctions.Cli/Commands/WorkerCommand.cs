@@ -14,7 +14,8 @@ internal static class WorkerCommand
         {
             Description = "How long a taken message or run lease lasts before another worker may take it over (default 30s). Shorter recovers faster from crashed workers.",
         };
-        var command = new Command("worker", "Work all runs of the store until stopped.") { store, visibility };
+        var allowHost = CommonOptions.AllowHost();
+        var command = new Command("worker", "Work all runs of the store until stopped.") { store, visibility, allowHost };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new EngineOptions();
@@ -30,7 +31,7 @@ internal static class WorkerCommand
                 options.HousekeepingInterval = value;
             }
 
-            await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options);
+            await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options, parsed.GetValue(allowHost));
             await stdout.WriteLineAsync($"flow worker: working runs in {parsed.GetValue(store)} (Ctrl+C to stop)");
             await engine.CreateWorker().RunAsync(cancellationToken);
             await stdout.WriteLineAsync("flow worker: stopped");
