@@ -15,6 +15,8 @@ internal sealed class RunView(TextWriter output)
     private readonly IAnsiConsole? _console = Console.IsOutputRedirected || output != Console.Out ? null : AnsiConsole.Console;
     private int _lastLines;
 
+    public bool IsLive => _console is not null;
+
     public void Update(RunState state)
     {
         if (_console is null)
@@ -35,7 +37,8 @@ internal sealed class RunView(TextWriter output)
         _lastLines = 1 + table.Rows.Count + 4;
     }
 
-    public static async Task WriteSummaryAsync(RunState state, TextWriter output)
+    /// <summary>Writes the node table (unless a live view already shows it) and the status line.</summary>
+    public static async Task WriteSummaryAsync(RunState state, TextWriter output, bool tableShown = false)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -43,7 +46,11 @@ internal sealed class RunView(TextWriter output)
             Ansi = output == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = output == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
-        console.Write(NodeTable(state));
+        if (!tableShown)
+        {
+            console.Write(NodeTable(state));
+        }
+
         var elapsed = (state.CompletedAt ?? state.StartedAt) - state.StartedAt;
         await output.WriteLineAsync($"Run {state.RunId} {state.Status} in {Format(elapsed)}{(state.Reason is null ? string.Empty : ": " + state.Reason)}");
         if (state.Outputs is { Count: > 0 } outputs)

@@ -72,14 +72,15 @@ internal static class RunCommand
             }
 
             var json = parsed.GetValue(output) == "json";
-            var state = await WorkUntilDoneAsync(engine, runId, waitLimit, json ? null : stdout, cancellationToken);
+            var view = json ? null : new RunView(stdout);
+            var state = await WorkUntilDoneAsync(engine, runId, waitLimit, view, cancellationToken);
             if (json)
             {
                 await stdout.WriteLineAsync(FlowEngine.RunDocument(state).ToJsonString(CliJson.Options));
             }
             else
             {
-                await RunView.WriteSummaryAsync(state, stdout);
+                await RunView.WriteSummaryAsync(state, stdout, tableShown: view!.IsLive);
             }
 
             if (!state.IsTerminal)
@@ -98,12 +99,11 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<RunState> WorkUntilDoneAsync(FlowEngine engine, string runId, TimeSpan? waitLimit, TextWriter? live, CancellationToken cancellationToken)
+    private static async Task<RunState> WorkUntilDoneAsync(FlowEngine engine, string runId, TimeSpan? waitLimit, RunView? view, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var worker = engine.CreateWorker().RunAsync(stop.Token);
         var clock = Stopwatch.StartNew();
-        var view = live is null ? null : new RunView(live);
         RunState state;
         try
         {

@@ -255,7 +255,8 @@ public sealed class RunProcessor
                     var due = RunJson.ParseTime(effect["dueAt"]);
                     var delay = ClampDelay(due - now);
                     await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect), delay, ct);
-                    _ = Task.Delay(delay, _time, CancellationToken.None).ContinueWith(_ => ControlSignal.Notify(), TaskScheduler.Default);
+                    // The queue counts the delay from its own enqueue time, a moment after 'now': nudge a little later.
+                    _ = Task.Delay(delay + TimeSpan.FromMilliseconds(15), _time, CancellationToken.None).ContinueWith(_ => ControlSignal.Notify(), TaskScheduler.Default);
                     break;
                 case "continue":
                     var continueRow = new JsonObject { ["arrival"] = now.UtcTicks, ["event"] = RunJson.WriteEvent(new RunEvent.ContinueRequested()) };

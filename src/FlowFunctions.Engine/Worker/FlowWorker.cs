@@ -376,16 +376,18 @@ public sealed class FlowWorker
 
         public async Task WaitAsync(WakeSignal signal, TimeProvider time, CancellationToken ct)
         {
+            bool signalled;
             try
             {
-                await signal.WaitAsync(_next, time, ct);
+                signalled = await signal.WaitAsync(_next, time, ct);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
 
-            _next = TimeSpan.FromTicks(Math.Min(_next.Ticks * 2, max.Ticks));
+            // After a signal, poll fast again: the work may become visible a moment after the signal.
+            _next = signalled ? _min : TimeSpan.FromTicks(Math.Min(_next.Ticks * 2, max.Ticks));
         }
     }
 }

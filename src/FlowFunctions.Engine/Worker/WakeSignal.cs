@@ -11,14 +11,15 @@ public sealed class WakeSignal
     /// <summary>Wakes every waiter.</summary>
     public void Notify() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    /// <summary>Waits until <see cref="Notify"/> or <paramref name="timeout"/>, whichever is first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Waits until <see cref="Notify"/> or <paramref name="timeout"/>, whichever is first; true when signalled.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var signalled = Volatile.Read(ref _next).Task;
         using var delayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(timeout, time, delayCancel.Token);
-        await Task.WhenAny(signalled, delay);
+        var first = await Task.WhenAny(signalled, delay);
         await delayCancel.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
+        return first == signalled;
     }
 }
