@@ -243,44 +243,17 @@ internal static class BuiltinFunctions
         }
     }
 
-    private static JsonNode? Keys(JsonNode?[] args)
+    private static JsonNode? Keys(JsonNode?[] args) => Members("keys", args[0], property => JsonValue.Create(property.Key));
+
+    // The values still belong to the object; a node can have only one parent.
+    private static JsonNode? Values(JsonNode?[] args) => Members("values", args[0], property => property.Value?.DeepClone());
+
+    private static JsonArray Members(string function, JsonNode? value, Func<KeyValuePair<string, JsonNode?>, JsonNode?> select) => value switch
     {
-        var result = new JsonArray();
-        switch (args[0])
-        {
-            case null:
-                return result;
-            case JsonObject obj:
-                foreach (KeyValuePair<string, JsonNode?> property in obj)
-                {
-                    result.Add(JsonValue.Create(property.Key));
-                }
-
-                return result;
-            default:
-                throw Error("keys", $"needs an object, got {JsonValues.TypeName(args[0])}");
-        }
-    }
-
-    private static JsonNode? Values(JsonNode?[] args)
-    {
-        var result = new JsonArray();
-        switch (args[0])
-        {
-            case null:
-                return result;
-            case JsonObject obj:
-                foreach (KeyValuePair<string, JsonNode?> property in obj)
-                {
-                    // The values still belong to the object; a node can have only one parent.
-                    result.Add(property.Value?.DeepClone());
-                }
-
-                return result;
-            default:
-                throw Error("values", $"needs an object, got {JsonValues.TypeName(args[0])}");
-        }
-    }
+        null => [],
+        JsonObject obj => [.. obj.Select(select)],
+        _ => throw Error(function, $"needs an object, got {JsonValues.TypeName(value)}"),
+    };
 
     private static List<(JsonNode Node, JsonNumber Number)> Numbers(string name, JsonNode?[] args)
     {
