@@ -6,6 +6,7 @@ using FlowFunctions.Engine.Runs;
 using FlowFunctions.Engine.Worker;
 using FlowFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FlowFunctions.Engine;
 
@@ -47,9 +48,9 @@ public sealed class FlowEngine : IAsyncDisposable
         return new FlowEngine(store, options ?? new EngineOptions(), time, services.BuildServiceProvider());
     }
 
-    /// <summary>A worker that works every run of the store until stopped.</summary>
-    public FlowWorker CreateWorker() =>
-        new(Store, Processor, _services.GetRequiredService<ActivityExecutor>(), Options, Time);
+    /// <summary>A worker that works every run of the store until stopped; problems it recovers from go to <paramref name="logger"/>.</summary>
+    public FlowWorker CreateWorker(ILogger? logger = null) =>
+        new(Store, Processor, _services.GetRequiredService<ActivityExecutor>(), Options, Time, logger);
 
     /// <summary>Starts a run (its first episode is committed before this returns) and returns its id.</summary>
     public Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId = null, CancellationToken cancellationToken = default) =>

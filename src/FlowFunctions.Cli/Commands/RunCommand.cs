@@ -3,6 +3,7 @@ using System.Diagnostics;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
 using FlowFunctions.Engine;
+using Microsoft.Extensions.Logging;
 
 namespace FlowFunctions.Cli.Commands;
 
@@ -102,7 +103,8 @@ internal static class RunCommand
     private static async Task<RunState> WorkUntilDoneAsync(FlowEngine engine, string runId, TimeSpan? waitLimit, RunView? view, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var worker = engine.CreateWorker().RunAsync(stop.Token);
+        using var logs = EngineFactory.Logs(LogLevel.Warning);
+        var worker = engine.CreateWorker(logs.CreateLogger("flow.run")).RunAsync(stop.Token);
         var clock = Stopwatch.StartNew();
         RunState state;
         try

@@ -4,6 +4,8 @@ using FlowFunctions.Core.Runs;
 using FlowFunctions.Engine.Activities;
 using FlowFunctions.Engine.Runs;
 using FlowFunctions.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlowFunctions.Engine.Worker;
 
@@ -25,15 +27,17 @@ public sealed class FlowWorker
     private readonly ActivityExecutor _executor;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a worker.</summary>
-    public FlowWorker(IFlowStore store, RunProcessor processor, ActivityExecutor executor, EngineOptions options, TimeProvider time)
+    public FlowWorker(IFlowStore store, RunProcessor processor, ActivityExecutor executor, EngineOptions options, TimeProvider time, ILogger? logger = null)
     {
         _store = store;
         _processor = processor;
         _executor = executor;
         _options = options;
         _time = time;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>How long in-flight activities may finish after a stop is requested before they are released to other workers.</summary>
@@ -72,29 +76,49 @@ public sealed class FlowWorker
             }
 
             idle.Reset();
-            var runs = new HashSet<string>(StringComparer.Ordinal);
-            var done = new List<QueueMessage>();
+            var byRun = new Dictionary<string, List<QueueMessage>>(StringComparer.Ordinal);
             foreach (var message in messages)
             {
-                if (await HandleControlMessageAsync(message, runs, stop))
+                try
                 {
-                    done.Add(message);
+                    if (await HandleControlMessageAsync(message, stop) is { } runId)
+                    {
+                        (byRun.TryGetValue(runId, out var list) ? list : byRun[runId] = []).Add(message);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Left in the queue: it comes back after its visibility timeout.
+                    WorkerLog.ControlMessageFailed(_logger, ex, message.Id);
                 }
             }
 
             // Coalesced: one processing pass per run, however many wake-ups and timers arrived for it. Episodes run
             // to completion even when a stop is requested, so a stop never leaves half an episode behind.
-            await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (runId, _) =>
-                await _processor.ProcessAsync(runId, CancellationToken.None));
-            foreach (var message in done)
+            await Parallel.ForEachAsync(byRun, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (run, _) =>
             {
-                await _store.Queues.DeleteAsync(_options.ControlQueue, message, CancellationToken.None);
-            }
+                try
+                {
+                    await _processor.ProcessAsync(run.Key, CancellationToken.None);
+                    foreach (var message in run.Value)
+                    {
+                        await _store.Queues.DeleteAsync(_options.ControlQueue, message, CancellationToken.None);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // The run's wake-ups stay queued and are redelivered: a store hiccup delays the run, it loses nothing.
+                    WorkerLog.EpisodeFailed(_logger, ex, run.Key);
+                }
+            });
         }
     }
 
-    /// <summary>Interprets one control message; false when it must stay in the queue (a timer re-armed for later is deleted).</summary>
-    private async Task<bool> HandleControlMessageAsync(QueueMessage message, HashSet<string> runs, CancellationToken stop)
+    /// <summary>
+    /// Interprets one control message and returns the run to process, whose processing deletes the message; null when
+    /// the message was dealt with here (re-armed for later, or dead-lettered).
+    /// </summary>
+    private async Task<string?> HandleControlMessageAsync(QueueMessage message, CancellationToken stop)
     {
         JsonObject body;
         try
@@ -104,8 +128,7 @@ public sealed class FlowWorker
             switch (body["kind"]!.GetValue<string>())
             {
                 case "wake":
-                    runs.Add(runId);
-                    return true;
+                    return runId;
                 case "timer":
                     var due = RunJson.ParseTime(body["dueAt"]);
                     var remaining = due - _time.GetUtcNow();
@@ -113,7 +136,8 @@ public sealed class FlowWorker
                     {
                         // A timer longer than one queue visibility step comes back early: arm the next step.
                         await _store.Queues.EnqueueAsync(_options.ControlQueue, message.Body, _processor.ClampDelay(remaining), stop);
-                        return true;
+                        await _store.Queues.DeleteAsync(_options.ControlQueue, message, stop);
+                        return null;
                     }
 
                     var fired = new RunEvent.TimerFired(
@@ -122,17 +146,16 @@ public sealed class FlowWorker
                         body["incarnation"]!.GetValue<int>(),
                         Enum.Parse<TimerPurpose>(body["purpose"]!.GetValue<string>()));
                     await _processor.AppendEventAsync(runId, RunJson.EventId(fired), fired, stop, wake: false);
-                    runs.Add(runId);
-                    return true;
+                    return runId;
                 default:
                     await PoisonAsync(_options.ControlQueue, message, "unknown control message kind", stop);
-                    return false;
+                    return null;
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
         {
             await PoisonAsync(_options.ControlQueue, message, "malformed control message: " + ex.Message, stop);
-            return false;
+            return null;
         }
     }
 
@@ -187,6 +210,11 @@ public sealed class FlowWorker
                         try
                         {
                             await ExecuteWorkItemAsync(message, abandon);
+                        }
+                        catch (Exception ex)
+                        {
+                            // Not deleted: the work item reappears after its visibility timeout and runs again.
+                            WorkerLog.WorkItemFailed(_logger, ex, message.Id);
                         }
                         finally
                         {
@@ -322,6 +350,10 @@ public sealed class FlowWorker
             {
                 return;
             }
+            catch (Exception ex)
+            {
+                WorkerLog.SweepFailed(_logger, ex);
+            }
         }
     }
 
@@ -355,6 +387,7 @@ public sealed class FlowWorker
 
     private async Task PoisonAsync(string queue, QueueMessage message, string reason, CancellationToken ct)
     {
+        WorkerLog.Poisoned(_logger, queue, reason);
         var dead = new JsonObject { ["queue"] = queue, ["reason"] = reason, ["body"] = message.Body, ["at"] = RunJson.Time(_time.GetUtcNow()) };
         await _store.Queues.EnqueueAsync(PoisonQueue, dead.ToJsonString(), TimeSpan.Zero, ct);
         await _store.Queues.DeleteAsync(queue, message, ct);
