@@ -54,7 +54,7 @@ public sealed class RunProcessor
     {
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
-        var decision = RunDecider.Decide(null, new RunEvent.RunStarted(runId, spec, inputs), Context(_options.MaxDispatchesPerEpisode));
+        var decision = RunDecider.Decide(null, new RunEvent.RunStarted(runId, spec, inputs), Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
         var ops = await _states.DiffAsync(null, decision.State, specHash, 1, cancellationToken);
         ops.Add(new RowOperation.Insert(RunRows.Sequence(1), "{}"));
         AddOutboxAndHistory(ops, decision.Effects, decision.Transitions, 1);
@@ -164,14 +164,14 @@ public sealed class RunProcessor
         var effects = new List<Effect>();
         var transitions = new List<NodeTransition>();
         var consumed = new List<string>();
-        var budget = _options.MaxDispatchesPerEpisode;
+        var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
         foreach (var (row, json) in inbox)
         {
-            if (budget <= 0)
-            {
-                break;
-            }
-
+            // Once the dispatch budget is spent, the remaining events are still applied, with a budget of zero: they
+            // change state (completions, external events) and leave new dispatches to the ContinueRun they emit.
+            // Stopping at the budget instead left them in the inbox, where every later episode re-read and re-parsed
+            // them: on a wide fan-out each episode's first completion spent the budget on the next dispatch page, so
+            // the inbox grew to ~N rows and the run read O(N^2 / budget) inbox rows (bench/, docs/benchmarks.md).
             var decision = RunDecider.Decide(state, RunJson.ReadEvent(json["event"]!.AsObject()), Context(budget));
             state = decision.State;
             effects.AddRange(decision.Effects);
@@ -291,7 +291,7 @@ public sealed class RunProcessor
             new RunSummary(state.RunId, state.Spec.Name, state.Status.ToString(), state.StartedAt, _time.GetUtcNow(), state.TerminalNodes, state.Nodes.Count),
             ct);
 
-    private DecisionContext Context(int budget) => new(_time.GetUtcNow(), _jitter(), Math.Max(budget, 1));
+    private DecisionContext Context(int budget) => new(_time.GetUtcNow(), _jitter(), Math.Max(budget, 0));
 
     private string NewRunId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
 }
