@@ -145,7 +145,9 @@ public sealed class RunProcessor
         var leftovers = await _store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, ct);
         if (leftovers.Count > 0)
         {
-            // A previous episode committed these effects but crashed before dispatching them.
+            // A previous episode committed these effects but crashed before dispatching them, and perhaps before
+            // updating the run index, which an episode does before it deletes its outbox (see below).
+            await UpdateIndexAsync(run.State, ct);
             await DispatchStoredAsync(runId, run.Sequence, leftovers, ct);
         }
 
@@ -201,8 +203,13 @@ public sealed class RunProcessor
 
         Interlocked.Increment(ref _episodes);
         _states.Remember(new StoredRun(state, sequence, run.SpecHash));
-        await DispatchAsync(runId, sequence, effects, ct);
+
+        // The index first, then the outbox: a crash in between leaves the outbox rows, housekeeping wakes the run for
+        // them and the episode that dispatches them updates the index. In the other order, a crash after the last
+        // episode deleted its outbox (run:complete) left the index saying Running forever, and housekeeping, which
+        // finds runs through the index, had nothing left to repair it from.
         await UpdateIndexAsync(state, ct);
+        await DispatchAsync(runId, sequence, effects, ct);
         return true;
     }
 

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace FlowFunctions.Cli.Tests.EndToEnd;
+
+/// <summary>The built <c>flow</c> CLI as a child process (<c>dotnet flow.dll ...</c>), for tests that kill it.</summary>
+internal sealed class FlowProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter? _log;
+
+    private FlowProcess(Process process, StreamWriter? log)
+    {
+        _process = process;
+        _log = log;
+    }
+
+    public static string FlowDll { get; } = Path.Combine(AppContext.BaseDirectory, "flow.dll");
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Runs a command to its end and returns its exit code and streams; throws when it outlives <paramref name="limit"/>.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan limit, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"flow {string.Join(' ', args)} did not finish within {limit}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts a long-running command whose output goes to <paramref name="logPath"/> (for diagnostics).</summary>
+    public static FlowProcess Start(string logPath, params string[] args)
+    {
+        var log = new StreamWriter(logPath, append: false, Encoding.UTF8) { AutoFlush = true };
+        var process = new Process { StartInfo = StartInfo(args) };
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data is null ? null : "stderr: " + e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new FlowProcess(process, log);
+    }
+
+    /// <summary>SIGKILL on Unix: no graceful stop, no finally blocks, no shutdown grace.</summary>
+    public async Task KillAsync()
+    {
+        try
+        {
+            _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // It had already exited.
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+        if (_log is not null)
+        {
+            lock (_log)
+            {
+                _log.Dispose();
+            }
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            try
+            {
+                log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // A last line after the process was disposed: diagnostics only.
+            }
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(FlowDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+}
