@@ -100,7 +100,9 @@ public sealed class FlowEngine : IAsyncDisposable
 
     /// <summary>The run's history: node transitions in order, each <c>{at, nodeId, from, to, attempt, detail}</c>.</summary>
     public async Task<IReadOnlyList<JsonObject>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default) =>
-        [.. (await Store.Partitions.QueryAsync(runId, RunRows.HistoryPrefix, cancellationToken)).Select(r => JsonNode.Parse(r.Value)!.AsObject())];
+        [.. (await Store.Partitions.QueryAsync(runId, RunRows.HistoryPrefix, cancellationToken))
+            .SelectMany(r => JsonNode.Parse(r.Value)!["transitions"]!.AsArray())
+            .Select(t => t!.DeepClone().AsObject())];
 
     /// <summary>Lists runs newest first.</summary>
     public Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => Store.Runs.ListAsync(query, cancellationToken);

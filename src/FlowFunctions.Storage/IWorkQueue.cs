@@ -17,6 +17,18 @@ public interface IWorkQueue
     /// <summary>Adds a message, invisible for <paramref name="initialVisibilityDelay"/> (how timers are armed).</summary>
     Task EnqueueAsync(string queue, string body, TimeSpan initialVisibilityDelay, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds several messages with the same delay, in order. Stores that can do it in one round trip override this;
+    /// the default adds them one by one.
+    /// </summary>
+    async Task EnqueueManyAsync(string queue, IReadOnlyList<string> bodies, TimeSpan initialVisibilityDelay, CancellationToken cancellationToken)
+    {
+        foreach (var body in bodies)
+        {
+            await EnqueueAsync(queue, body, initialVisibilityDelay, cancellationToken);
+        }
+    }
+
     /// <summary>Takes up to <paramref name="maxMessages"/> visible messages (oldest first), hiding each for <paramref name="visibilityTimeout"/>.</summary>
     Task<IReadOnlyList<QueueMessage>> DequeueAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken);
 

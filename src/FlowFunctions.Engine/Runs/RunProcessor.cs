@@ -46,6 +46,9 @@ public sealed class RunProcessor
 
     private long _episodes;
 
+    /// <summary>Transitions per history row: small enough for a 64 KiB Table property, large enough to be few rows.</summary>
+    private const int HistoryRowSize = 100;
+
     /// <summary>
     /// Creates a run: the first decision is taken and committed here, so the run exists with its first work
     /// dispatched by the time this returns. Throws <see cref="RunAlreadyExistsException"/> for a taken id.
@@ -58,18 +61,31 @@ public sealed class RunProcessor
         var ops = await _states.DiffAsync(null, decision.State, specHash, 1, cancellationToken);
         ops.Add(new RowOperation.Insert(RunRows.Sequence(1), "{}"));
         AddOutboxAndHistory(ops, decision.Effects, decision.Transitions, 1);
+        if (await _store.Partitions.GetAsync(runId, RunRows.Header, cancellationToken) is not null)
+        {
+            throw new RunAlreadyExistsException(runId);
+        }
+
+        // Listed before it is committed: housekeeping finds runs through the index, so a crash right after the
+        // commit (outbox written, nothing dispatched) is repaired by its sweep instead of leaving a run nobody wakes.
+        await UpdateIndexAsync(decision.State, cancellationToken);
         try
         {
             await _store.Partitions.ExecuteAsync(runId, ops, cancellationToken);
         }
-        catch (BatchConflictException ex) when (ex.Key == RunRows.Sequence(1) || ex.Key == RunRows.Header)
+        catch (BatchConflictException ex) when (ex.Key == RunRows.Sequence(1))
         {
+            // Lost a race for the same id: put the winner's summary back.
+            if ((await _states.LoadAsync(runId, cancellationToken))?.State is { } winner)
+            {
+                await UpdateIndexAsync(winner, cancellationToken);
+            }
+
             throw new RunAlreadyExistsException(runId);
         }
 
         _states.Remember(new StoredRun(decision.State, 1, specHash));
         await DispatchAsync(runId, 1, decision.Effects, cancellationToken);
-        await UpdateIndexAsync(decision.State, cancellationToken);
         return runId;
     }
 
@@ -77,21 +93,23 @@ public sealed class RunProcessor
     public async Task<bool> AppendEventAsync(string runId, string eventId, RunEvent evt, CancellationToken cancellationToken, bool wake = true)
     {
         var row = new JsonObject { ["arrival"] = _time.GetUtcNow().UtcTicks, ["event"] = RunJson.WriteEvent(evt) };
+        var stored = true;
         try
         {
             await _store.Partitions.ExecuteAsync(runId, [new RowOperation.Insert(RunRows.Inbox(eventId), row.ToJsonString())], cancellationToken);
         }
         catch (BatchConflictException ex) when (ex.Kind == ConflictKind.AlreadyExists)
         {
-            return false;
+            stored = false;
         }
 
+        // Woken even for a duplicate: the first delivery may have stored the event and died before its wake-up.
         if (wake)
         {
             await WakeAsync(runId, cancellationToken);
         }
 
-        return true;
+        return stored;
     }
 
     /// <summary>Asks a worker to run an episode for the run.</summary>
@@ -221,15 +239,20 @@ public sealed class RunProcessor
             ops.Add(new RowOperation.Upsert(RunRows.Outbox(effect.EffectId), RunJson.WriteEffect(effect).ToJsonString()));
         }
 
+        // Pending -> Ready is bookkeeping, not news; the rest of an episode's transitions share a few history rows
+        // (a row per transition would be most of the rows an episode writes).
         var at = RunJson.Time(_time.GetUtcNow());
-        for (var i = 0; i < transitions.Count; i++)
-        {
-            var t = transitions[i];
-            var record = new JsonObject
+        var records = transitions
+            .Where(t => t.To != NodeStatus.Ready)
+            .Select(t => (JsonNode)new JsonObject
             {
                 ["at"] = at, ["nodeId"] = t.NodeId, ["from"] = t.From.ToString(), ["to"] = t.To.ToString(), ["attempt"] = t.Attempt, ["detail"] = t.Detail,
-            };
-            ops.Add(new RowOperation.Insert(RunRows.History(sequence, i), record.ToJsonString()));
+            })
+            .Chunk(HistoryRowSize)
+            .ToList();
+        for (var i = 0; i < records.Count; i++)
+        {
+            ops.Add(new RowOperation.Insert(RunRows.History(sequence, i), new JsonObject { ["transitions"] = new JsonArray(records[i]) }.ToJsonString()));
         }
     }
 
@@ -250,13 +273,14 @@ public sealed class RunProcessor
     private async Task DispatchStoredAsync(string runId, long sequence, IReadOnlyList<StoredRow> outbox, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
+        var work = new List<string>();
         foreach (var row in outbox)
         {
             var effect = JsonNode.Parse(row.Value)!.AsObject();
             switch (effect["kind"]!.GetValue<string>())
             {
                 case "schedule":
-                    await _store.Queues.EnqueueAsync(_options.WorkQueue, RunJson.WriteWorkItem(runId, effect).ToJsonString(), TimeSpan.Zero, ct);
+                    work.Add(RunJson.WriteWorkItem(runId, effect).ToJsonString());
                     break;
                 case "timer":
                     var due = RunJson.ParseTime(effect["dueAt"]);
@@ -274,6 +298,8 @@ public sealed class RunProcessor
             // "cancel" needs no message: executors learn of it when they renew their work item (the attempt is no
             // longer current); "complete" is reflected by the run index, updated after every episode.
         }
+
+        await _store.Queues.EnqueueManyAsync(_options.WorkQueue, work, TimeSpan.Zero, ct);
 
         WorkSignal.Notify();
         ControlSignal.Notify();

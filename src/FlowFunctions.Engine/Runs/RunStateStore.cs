@@ -111,7 +111,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             StartedAt = RunJson.ParseTime(head["startedAt"]),
             CompletedAt = RunJson.ParseOptionalTime(head["completedAt"]),
             Nodes = nodes.ToImmutable(),
-            Dispatchable = [.. head["dispatchable"]!.AsArray().Select(i => i!.GetValue<int>())],
+            Dispatchable = [.. ReadRanges(head["dispatchable"]!.AsArray())],
             TerminalNodes = head["terminalNodes"]!.GetValue<int>(),
             Outputs = head["outputs"]?.AsObject().DeepClone().AsObject(),
         };
@@ -193,11 +193,46 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
         ["reason"] = state.Reason,
         ["startedAt"] = RunJson.Time(state.StartedAt),
         ["completedAt"] = state.CompletedAt is { } c ? RunJson.Time(c) : null,
-        ["dispatchable"] = new JsonArray([.. state.Dispatchable.Select(i => (JsonNode)i)]),
+        ["dispatchable"] = WriteRanges(state.Dispatchable),
         ["terminalNodes"] = state.TerminalNodes,
         ["nodeCount"] = state.Nodes.Count,
         ["outputs"] = state.Outputs?.DeepClone(),
     };
+
+    /// <summary>
+    /// The ready set as [first, last] ranges: a wide fan-out's ready nodes are mostly consecutive, so a 10,000-node
+    /// set is a handful of pairs instead of 10,000 numbers rewritten by every episode.
+    /// </summary>
+    private static JsonArray WriteRanges(ImmutableSortedSet<int> set)
+    {
+        var ranges = new JsonArray();
+        int? first = null, last = null;
+        foreach (var i in set)
+        {
+            if (last is { } l && i == l + 1)
+            {
+                last = i;
+                continue;
+            }
+
+            if (first is { } f)
+            {
+                ranges.Add(new JsonArray(f, last!.Value));
+            }
+
+            first = last = i;
+        }
+
+        if (first is { } start)
+        {
+            ranges.Add(new JsonArray(start, last!.Value));
+        }
+
+        return ranges;
+    }
+
+    private static IEnumerable<int> ReadRanges(JsonArray ranges) =>
+        ranges.SelectMany(r => Enumerable.Range(r![0]!.GetValue<int>(), r[1]!.GetValue<int>() - r[0]!.GetValue<int>() + 1));
 
     private async Task<JsonObject> WriteNodeAsync(NodeState node, CancellationToken ct)
     {

@@ -28,6 +28,7 @@ public sealed class FlowWorker
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _localWakes = new();
 
     /// <summary>Creates a worker.</summary>
     public FlowWorker(IFlowStore store, RunProcessor processor, ActivityExecutor executor, EngineOptions options, TimeProvider time, ILogger? logger = null)
@@ -69,14 +70,19 @@ public sealed class FlowWorker
                 return;
             }
 
-            if (messages.Count == 0)
+            var byRun = new Dictionary<string, List<QueueMessage>>(StringComparer.Ordinal);
+            while (_localWakes.TryDequeue(out var local))
+            {
+                byRun.TryAdd(local, []);
+            }
+
+            if (messages.Count == 0 && byRun.Count == 0)
             {
                 await idle.WaitAsync(_processor.ControlSignal, _time, stop);
                 continue;
             }
 
             idle.Reset();
-            var byRun = new Dictionary<string, List<QueueMessage>>(StringComparer.Ordinal);
             foreach (var message in messages)
             {
                 try
@@ -99,10 +105,15 @@ public sealed class FlowWorker
             {
                 try
                 {
-                    await _processor.ProcessAsync(run.Key, CancellationToken.None);
-                    foreach (var message in run.Value)
+                    // When another worker holds the run's lease the wake-ups are kept: if that holder is alive it
+                    // re-checks the inbox when it releases and the redelivery is a cheap no-op; if it died, the
+                    // redelivery after the visibility timeout takes the run over once its lease has expired.
+                    if (await _processor.ProcessAsync(run.Key, CancellationToken.None))
                     {
-                        await _store.Queues.DeleteAsync(_options.ControlQueue, message, CancellationToken.None);
+                        foreach (var message in run.Value)
+                        {
+                            await _store.Queues.DeleteAsync(_options.ControlQueue, message, CancellationToken.None);
+                        }
                     }
                 }
                 catch (Exception ex)
@@ -290,7 +301,11 @@ public sealed class FlowWorker
             ActivityOutcome.Failed f => new RunEvent.ActivityFailed(request.NodeId, request.Attempt, request.Incarnation, f.Message, f.Class, f.Executions),
             _ => throw new InvalidOperationException("unknown outcome"),
         };
-        await _processor.AppendEventAsync(request.RunId, RunJson.EventId(result), result, CancellationToken.None);
+        // This worker applies the result itself (a local wake-up, no control message): three queue operations per
+        // activity saved. Were it to die first, the stored event is found by the housekeeping sweep.
+        await _processor.AppendEventAsync(request.RunId, RunJson.EventId(result), result, CancellationToken.None, wake: false);
+        _localWakes.Enqueue(request.RunId);
+        _processor.ControlSignal.Notify();
         await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
     }
 

@@ -23,25 +23,43 @@ internal sealed class SqliteWorkQueue : IWorkQueue
         this.timeProvider = timeProvider;
     }
 
-    public async Task EnqueueAsync(string queue, string body, TimeSpan initialVisibilityDelay, CancellationToken cancellationToken)
+    public Task EnqueueAsync(string queue, string body, TimeSpan initialVisibilityDelay, CancellationToken cancellationToken) =>
+        EnqueueManyAsync(queue, [body], initialVisibilityDelay, cancellationToken);
+
+    /// <summary>One transaction and one prepared statement for all the messages: an episode's work items in one write.</summary>
+    public async Task EnqueueManyAsync(string queue, IReadOnlyList<string> bodies, TimeSpan initialVisibilityDelay, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(queue);
-        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(bodies);
         ValidateVisibility(initialVisibilityDelay, nameof(initialVisibilityDelay));
-        var now = timeProvider.GetUtcNow();
+        if (bodies.Count == 0)
+        {
+            return;
+        }
 
+        var now = timeProvider.GetUtcNow();
         await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO queue_messages (queue, id, body, inserted_at, visible_at, dequeue_count, pop_receipt)
             VALUES ($queue, $id, $body, $inserted, $visible, 0, NULL);
             """;
         command.Parameters.AddWithValue("$queue", queue);
-        command.Parameters.AddWithValue("$id", Guid.NewGuid().ToString("N"));
-        command.Parameters.AddWithValue("$body", body);
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var text = command.Parameters.Add("$body", SqliteType.Text);
         command.Parameters.AddWithValue("$inserted", now.UtcTicks);
         command.Parameters.AddWithValue("$visible", (now + initialVisibilityDelay).UtcTicks);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        foreach (var body in bodies)
+        {
+            ArgumentNullException.ThrowIfNull(body);
+            id.Value = Guid.NewGuid().ToString("N");
+            text.Value = body;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<QueueMessage>> DequeueAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)

@@ -31,6 +31,25 @@ public abstract class WorkQueueContract : FlowStoreContract
     }
 
     [Fact]
+    public async Task EnqueueMany_AddsEveryMessageInOrder_WithTheDelay()
+    {
+        await Queues.EnqueueManyAsync(Work, ["a", "b", "c"], TimeSpan.FromSeconds(5), None);
+
+        (await Queues.DequeueAsync(Work, 8, Lease, None)).ShouldBeEmpty();
+        Time.Advance(TimeSpan.FromSeconds(5));
+        (await Queues.DequeueAsync(Work, 8, Lease, None)).Select(m => m.Body).ShouldBe(["a", "b", "c"]);
+        (await Queues.CountAsync(Work, None)).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task EnqueueMany_Nothing_IsANoOp()
+    {
+        await Queues.EnqueueManyAsync(Work, [], TimeSpan.Zero, None);
+
+        (await Queues.CountAsync(Work, None)).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Dequeue_TakenMessage_InvisibleUntilTimeoutThenRedeliveredWithDequeueCountTwo()
     {
         await Queues.EnqueueAsync(Work, "a", TimeSpan.Zero, None);
