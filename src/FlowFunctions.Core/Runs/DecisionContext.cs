@@ -19,6 +19,9 @@ public sealed record Decision(RunState State, IReadOnlyList<Effect> Effects)
 {
     /// <summary>The status changes the decision made, in order (the run's history).</summary>
     public IReadOnlyList<NodeTransition> Transitions { get; init; } = [];
+
+    /// <summary>The top-level nodes whose state the decision replaced (a store writes only these).</summary>
+    public IReadOnlyCollection<string> ChangedNodes { get; init; } = [];
 }
 
 /// <summary>A node (or map child) changed status.</summary>

@@ -23,6 +23,7 @@ internal sealed class RunTransition
     private readonly List<Effect> _effects = [];
     private readonly Queue<int> _settled = new();
     private readonly List<NodeTransition> _transitions = [];
+    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private int _terminalNodes;
     private int _budget;
     private RunStatus _status;
@@ -145,7 +146,7 @@ internal sealed class RunTransition
             CompletedAt = _completedAt,
             Outputs = _outputs,
         };
-        return new Decision(state, _effects) { Transitions = _transitions };
+        return new Decision(state, _effects) { Transitions = _transitions, ChangedNodes = _changed };
     }
 
     // ---- events ----
@@ -260,7 +261,7 @@ internal sealed class RunTransition
         var id = _graph.Nodes[index].Id;
         var wasTerminal = _nodes[id].Status.IsTerminal();
         Record(_nodes[id], state);
-        _nodes[id] = state;
+        Put(id, state);
         if (state.Status is NodeStatus.Ready)
         {
             _dispatchable.Add(index);
@@ -303,11 +304,11 @@ internal sealed class RunTransition
             foreach (var dependent in _graph.DependentsOf(index))
             {
                 var d = _nodes[_graph.Nodes[dependent].Id];
-                _nodes[d.Id] = d with
+                Put(d.Id, d with
                 {
                     OpenNeeds = d.OpenNeeds - 1,
                     UnsuccessfulNeeds = d.UnsuccessfulNeeds + (succeeded ? 0 : 1),
-                };
+                });
                 Evaluate(dependent);
             }
         }
@@ -498,7 +499,7 @@ internal sealed class RunTransition
             _budget--;
             var childIndex = map.NextIndex;
             var child = new NodeState { Id = MapChildId.Format(spec.Id, childIndex), StartedAt = Now };
-            _nodes[spec.Id] = _nodes[spec.Id] with { Map = map with { NextIndex = childIndex + 1, Active = map.Active + 1, Children = map.Children.SetItem(childIndex, child) } };
+            Put(spec.Id, _nodes[spec.Id] with { Map = map with { NextIndex = childIndex + 1, Active = map.Active + 1, Children = map.Children.SetItem(childIndex, child) } });
             ChildUpdated(index, childIndex, StartChildAttempt(index, childIndex, child));
         }
 
@@ -546,7 +547,7 @@ internal sealed class RunTransition
             Children = map.Children.SetItem(childIndex, child),
             Active = map.Active - (wasActive ? 1 : 0) + (nowActive ? 1 : 0),
         };
-        _nodes[spec.Id] = _nodes[spec.Id] with { Map = map };
+        Put(spec.Id, _nodes[spec.Id] with { Map = map });
         if (!child.Status.IsTerminal() || _nodes[spec.Id].Status != NodeStatus.Running)
         {
             return;
@@ -605,7 +606,7 @@ internal sealed class RunTransition
             }
         }
 
-        _nodes[id] = _nodes[id] with { Map = map with { Children = children, Active = 0 } };
+        Put(id, _nodes[id] with { Map = map with { Children = children, Active = 0 } });
     }
 
     // ---- helpers ----
@@ -638,6 +639,13 @@ internal sealed class RunTransition
         }
 
         return Terminal(node, NodeStatus.Cancelled) with { Reason = reason };
+    }
+
+    /// <summary>Every write of a node goes through here, so the decision can tell which nodes it changed.</summary>
+    private void Put(string id, NodeState state)
+    {
+        _nodes[id] = state;
+        _changed.Add(id);
     }
 
     private void Record(NodeState before, NodeState after)
@@ -693,7 +701,7 @@ internal sealed class RunTransition
                 CancelChildren(i, reason);
                 var cancelled = Cancelled(_nodes[node.Id], reason);
                 Record(_nodes[node.Id], cancelled);
-                _nodes[node.Id] = cancelled;
+                Put(node.Id, cancelled);
             }
         }
 

@@ -58,7 +58,7 @@ public sealed class RunProcessor
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
         var decision = RunDecider.Decide(null, new RunEvent.RunStarted(runId, spec, inputs), Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
-        var ops = await _states.DiffAsync(null, decision.State, specHash, 1, cancellationToken);
+        var ops = await _states.DiffAsync(null, decision.State, null, specHash, 1, cancellationToken);
         ops.Add(new RowOperation.Insert(RunRows.Sequence(1), "{}"));
         AddOutboxAndHistory(ops, decision.Effects, decision.Transitions, 1);
         if (await _store.Partitions.GetAsync(runId, RunRows.Header, cancellationToken) is not null)
@@ -183,6 +183,7 @@ public sealed class RunProcessor
         var state = run.State;
         var effects = new List<Effect>();
         var transitions = new List<NodeTransition>();
+        var changed = new HashSet<string>(StringComparer.Ordinal);
         var consumed = new List<string>();
         var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
         foreach (var (row, json) in inbox)
@@ -196,13 +197,14 @@ public sealed class RunProcessor
             state = decision.State;
             effects.AddRange(decision.Effects);
             transitions.AddRange(decision.Transitions);
+            changed.UnionWith(decision.ChangedNodes);
             consumed.Add(row.Key);
             budget -= decision.Effects.Count(e => e is Effect.ScheduleActivity or Effect.ArmTimer);
         }
 
         var sequence = run.Sequence + 1;
         // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
-        var ops = await _states.DiffAsync(run.State, state, run.SpecHash, sequence, ct);
+        var ops = await _states.DiffAsync(run.State, state, changed, run.SpecHash, sequence, ct);
 
         ops.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
         ops.Add(new RowOperation.Delete(RunRows.Sequence(run.Sequence)));

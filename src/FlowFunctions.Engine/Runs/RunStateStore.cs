@@ -137,12 +137,16 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
 
     public void Forget(string runId) => _cache.TryRemove(runId, out _);
 
-    /// <summary>The row writes that turn <paramref name="before"/> (null for a new run) into <paramref name="after"/>.</summary>
-    public async Task<List<RowOperation>> DiffAsync(RunState? before, RunState after, string specHash, long sequence, CancellationToken ct)
+    /// <summary>
+    /// The row writes that turn <paramref name="before"/> (null for a new run) into <paramref name="after"/>, looking
+    /// only at <paramref name="changed"/> nodes (all of them for a new run), so an episode costs what it changed.
+    /// </summary>
+    public async Task<List<RowOperation>> DiffAsync(RunState? before, RunState after, IEnumerable<string>? changed, string specHash, long sequence, CancellationToken ct)
     {
         var ops = new List<RowOperation> { new RowOperation.Upsert(RunRows.Header, WriteHeader(after, specHash, sequence).ToJsonString()) };
-        foreach (var (id, node) in after.Nodes)
+        foreach (var id in before is null ? after.Nodes.Keys : changed ?? after.Nodes.Keys)
         {
+            var node = after.Nodes[id];
             var old = before?.Nodes.GetValueOrDefault(id);
             if (ReferenceEquals(old, node))
             {

@@ -143,9 +143,10 @@ public sealed class FlowWorker
                 case "timer":
                     var due = RunJson.ParseTime(body["dueAt"]);
                     var remaining = due - _time.GetUtcNow();
-                    if (remaining > TimeSpan.FromMilliseconds(50))
+                    if (remaining > TimeSpan.Zero)
                     {
-                        // A timer longer than one queue visibility step comes back early: arm the next step.
+                        // A timer longer than one queue visibility step comes back early (and a queue's clock may run a
+                        // little ahead of ours): arm the next step. A timer never fires before it is due.
                         await _store.Queues.EnqueueAsync(_options.ControlQueue, message.Body, _processor.ClampDelay(remaining), stop);
                         await _store.Queues.DeleteAsync(_options.ControlQueue, message, stop);
                         return null;

@@ -563,6 +563,23 @@ public class RunDeciderTests
     }
 
     [Fact]
+    public void ChangedNodes_NamesEveryNodeWhoseStateWasReplaced()
+    {
+        var d = Start("name: t\nnodes:\n  - { id: a, type: echo }\n  - { id: m, type: map, needs: [a], items: [1, 2], maxConcurrency: 1, node: { type: echo } }\n  - { id: z, type: echo }\n");
+        foreach (var id in new[] { "a", "m[0]", "m[1]", "z" })
+        {
+            var before = d.State;
+            d = Succeed(d, id);
+            var replaced = d.State.Nodes.Where(n => !ReferenceEquals(before.Nodes[n.Key], n.Value)).Select(n => n.Key);
+            d.ChangedNodes.ShouldBe(replaced, ignoreOrder: true);
+            d.ChangedNodes.ShouldNotBeEmpty();
+        }
+
+        d.State.Status.ShouldBe(RunStatus.Succeeded);
+        Apply(d, new RunEvent.ActivitySucceeded("z", 1, 0, null)).ChangedNodes.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void RunStarted_Twice_IsANoOp()
     {
         var d = Start("name: t\nnodes:\n  - { id: a, type: echo }\n");
