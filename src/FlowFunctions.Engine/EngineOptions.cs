@@ -27,8 +27,14 @@ public sealed class EngineOptions
     /// <summary>How long a taken control message stays invisible.</summary>
     public TimeSpan ControlVisibility { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How many activities a worker runs at once.</summary>
+    /// <summary>How many work messages a worker runs at once (each holds up to <see cref="WorkItemsPerMessage"/> activities).</summary>
     public int MaxConcurrentActivities { get; set; } = 16;
+
+    /// <summary>
+    /// How many work items of one run share a queue message. More means fewer queue and inbox operations per activity
+    /// on wide fan-outs; one means each activity can be taken by a different worker.
+    /// </summary>
+    public int WorkItemsPerMessage { get; set; } = 8;
 
     /// <summary>How many runs' states this process keeps in memory between episodes.</summary>
     public int StateCacheSize { get; set; } = 1024;

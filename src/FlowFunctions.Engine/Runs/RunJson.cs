@@ -171,16 +171,27 @@ internal static class RunJson
         TimeSpan.FromMilliseconds(r["maxDelayMs"]!.GetValue<long>()),
         r["jitter"]!.GetValue<bool>());
 
-    /// <summary>A work-queue message: the activity request plus the run it belongs to.</summary>
-    public static JsonObject WriteWorkItem(string runId, JsonObject scheduleEffect)
+    /// <summary>A work-queue message: several work items (schedule effects) of one run.</summary>
+    public static JsonObject WriteWorkMessage(string runId, IEnumerable<JsonObject> scheduleEffects) => new()
     {
-        var item = (JsonObject)scheduleEffect.DeepClone();
-        item["runId"] = runId;
-        return item;
+        ["runId"] = runId,
+        ["items"] = new JsonArray([.. scheduleEffects.Select(e => (JsonNode)e.DeepClone())]),
+    };
+
+    public static IReadOnlyList<ActivityRequest> ReadWorkMessage(JsonObject message)
+    {
+        var runId = message["runId"]!.GetValue<string>();
+        var items = message["items"]!.AsArray();
+        if (items.Count == 0)
+        {
+            throw new FormatException("a work message holds at least one item");
+        }
+
+        return [.. items.Select(i => ReadWorkItem(runId, i!.AsObject()))];
     }
 
-    public static ActivityRequest ReadWorkItem(JsonObject w) => new(
-        w["runId"]!.GetValue<string>(),
+    private static ActivityRequest ReadWorkItem(string runId, JsonObject w) => new(
+        runId,
         w["nodeId"]!.GetValue<string>(),
         w["type"]!.GetValue<string>(),
         w["attempt"]!.GetValue<int>(),

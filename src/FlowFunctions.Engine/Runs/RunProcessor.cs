@@ -112,6 +112,36 @@ public sealed class RunProcessor
         return stored;
     }
 
+    /// <summary>
+    /// Stores several events of one run in its inbox in one batch (no wake-up: the caller processes the run). When any
+    /// of them is already stored (a redelivery), falls back to one insert each so the others are not lost.
+    /// </summary>
+    public async Task AppendEventsAsync(string runId, IReadOnlyList<(string EventId, RunEvent Event)> events, CancellationToken cancellationToken)
+    {
+        var arrival = _time.GetUtcNow().UtcTicks;
+        var rows = events.DistinctBy(e => e.EventId)
+            .Select(e => new RowOperation.Insert(RunRows.Inbox(e.EventId), new JsonObject { ["arrival"] = arrival, ["event"] = RunJson.WriteEvent(e.Event) }.ToJsonString()))
+            .ToList();
+        try
+        {
+            await _store.Partitions.ExecuteAsync(runId, rows, cancellationToken);
+        }
+        catch (BatchConflictException ex) when (ex.Kind == ConflictKind.AlreadyExists)
+        {
+            foreach (var row in rows)
+            {
+                try
+                {
+                    await _store.Partitions.ExecuteAsync(runId, [row], cancellationToken);
+                }
+                catch (BatchConflictException duplicate) when (duplicate.Kind == ConflictKind.AlreadyExists)
+                {
+                    // Stored by an earlier delivery.
+                }
+            }
+        }
+    }
+
     /// <summary>Asks a worker to run an episode for the run.</summary>
     public async Task WakeAsync(string runId, CancellationToken cancellationToken)
     {
@@ -275,14 +305,14 @@ public sealed class RunProcessor
     private async Task DispatchStoredAsync(string runId, long sequence, IReadOnlyList<StoredRow> outbox, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
-        var work = new List<string>();
+        var work = new List<JsonObject>();
         foreach (var row in outbox)
         {
             var effect = JsonNode.Parse(row.Value)!.AsObject();
             switch (effect["kind"]!.GetValue<string>())
             {
                 case "schedule":
-                    work.Add(RunJson.WriteWorkItem(runId, effect).ToJsonString());
+                    work.Add(effect);
                     break;
                 case "timer":
                     var due = RunJson.ParseTime(effect["dueAt"]);
@@ -301,7 +331,9 @@ public sealed class RunProcessor
             // longer current); "complete" is reflected by the run index, updated after every episode.
         }
 
-        await _store.Queues.EnqueueManyAsync(_options.WorkQueue, work, TimeSpan.Zero, ct);
+        // k work items per message: one take, one inbox batch and one delete serve k activities.
+        var messages = work.Chunk(Math.Max(_options.WorkItemsPerMessage, 1)).Select(items => RunJson.WriteWorkMessage(runId, items).ToJsonString()).ToList();
+        await _store.Queues.EnqueueManyAsync(_options.WorkQueue, messages, TimeSpan.Zero, ct);
 
         WorkSignal.Notify();
         ControlSignal.Notify();

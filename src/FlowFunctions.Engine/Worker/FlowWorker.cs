@@ -240,78 +240,95 @@ public sealed class FlowWorker
         await Task.WhenAll(running);
     }
 
+    /// <summary>
+    /// Executes a work message: the work items of one run that one episode dispatched together (up to
+    /// <see cref="EngineOptions.WorkItemsPerMessage"/>). They run concurrently; their results are stored in the run's
+    /// inbox in one batch before the message is deleted, so a crash re-executes them (at least once) and a duplicate
+    /// result lands on the same inbox row.
+    /// </summary>
     private async Task ExecuteWorkItemAsync(QueueMessage message, CancellationToken abandon)
     {
-        ActivityRequest request;
+        IReadOnlyList<ActivityRequest> requests;
         try
         {
-            request = RunJson.ReadWorkItem(JsonNode.Parse(message.Body)!.AsObject());
+            requests = RunJson.ReadWorkMessage(JsonNode.Parse(message.Body)!.AsObject());
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException or KeyNotFoundException)
         {
             await PoisonAsync(_options.WorkQueue, message, "malformed work item: " + ex.Message, CancellationToken.None);
             return;
         }
 
-        if (!await IsCurrentAsync(request, CancellationToken.None))
-        {
-            // The attempt was superseded (cancelled, timed out, redriven): executing it would be wasted at best.
-            await _store.Queues.DeleteAsync(_options.WorkQueue, message, CancellationToken.None);
-            return;
-        }
-
-        using var superseded = new CancellationTokenSource();
-        using var execution = CancellationTokenSource.CreateLinkedTokenSource(superseded.Token, abandon);
+        var items = requests.Select(r => new WorkItem(r, CancellationTokenSource.CreateLinkedTokenSource(abandon))).ToList();
         var lease = new WorkItemLease(message);
         using var heartbeatStop = new CancellationTokenSource();
-        var heartbeat = HeartbeatAsync(request, lease, superseded, heartbeatStop.Token);
-        ActivityOutcome? outcome = null;
+        var heartbeat = HeartbeatAsync(items, lease, heartbeatStop.Token);
         try
         {
-            outcome = await _executor.ExecuteAsync(request, execution.Token);
-        }
-        catch (OperationCanceledException) when (execution.IsCancellationRequested)
-        {
-            // Superseded: drop it. Abandoned at shutdown: release it so another worker takes it at once.
+            await Task.WhenAll(items.Select(ExecuteOneAsync));
         }
         finally
         {
             await heartbeatStop.CancelAsync();
             await heartbeat;
+            foreach (var item in items)
+            {
+                item.Cancellation.Dispose();
+            }
         }
 
-        if (outcome is null)
+        var results = items.Where(i => i.Result is not null).Select(i => i.Result!.Value).ToList();
+        if (results.Count > 0)
         {
-            if (superseded.IsCancellationRequested)
-            {
-                await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
-            }
-            else
-            {
-                await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, TimeSpan.Zero, CancellationToken.None);
-            }
+            // This worker applies the results itself (a local wake-up, no control message). Were it to die first, the
+            // stored events are found by the housekeeping sweep.
+            await _processor.AppendEventsAsync(requests[0].RunId, results, CancellationToken.None);
+            _localWakes.Enqueue(requests[0].RunId);
+            _processor.ControlSignal.Notify();
+        }
 
+        if (abandon.IsCancellationRequested && items.Any(i => i.Result is null && !i.Superseded))
+        {
+            // Shutdown: release the unfinished work to another worker at once (finished items are already stored).
+            await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, TimeSpan.Zero, CancellationToken.None);
             return;
         }
 
-        // The result is stored in the inbox before the work item is deleted: a crash in between re-executes the
-        // activity (at least once), and the duplicate result is the same inbox row.
+        await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
+    }
+
+    private async Task ExecuteOneAsync(WorkItem item)
+    {
+        var request = item.Request;
+        if (!await IsCurrentAsync(request, CancellationToken.None))
+        {
+            // The attempt was superseded (cancelled, timed out, redriven): executing it would be wasted at best.
+            item.Superseded = true;
+            return;
+        }
+
+        ActivityOutcome outcome;
+        try
+        {
+            outcome = await _executor.ExecuteAsync(request, item.Cancellation.Token);
+        }
+        catch (OperationCanceledException) when (item.Cancellation.IsCancellationRequested)
+        {
+            // Superseded (the heartbeat found the attempt replaced), or abandoned at shutdown.
+            return;
+        }
+
         RunEvent result = outcome switch
         {
             ActivityOutcome.Succeeded s => new RunEvent.ActivitySucceeded(request.NodeId, request.Attempt, request.Incarnation, s.Output, s.Executions),
             ActivityOutcome.Failed f => new RunEvent.ActivityFailed(request.NodeId, request.Attempt, request.Incarnation, f.Message, f.Class, f.Executions),
             _ => throw new InvalidOperationException("unknown outcome"),
         };
-        // This worker applies the result itself (a local wake-up, no control message): three queue operations per
-        // activity saved. Were it to die first, the stored event is found by the housekeeping sweep.
-        await _processor.AppendEventAsync(request.RunId, RunJson.EventId(result), result, CancellationToken.None, wake: false);
-        _localWakes.Enqueue(request.RunId);
-        _processor.ControlSignal.Notify();
-        await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
+        item.Result = (RunJson.EventId(result), result);
     }
 
-    /// <summary>Renews the work item's invisibility while it runs, and learns on renewal whether its attempt was superseded.</summary>
-    private async Task HeartbeatAsync(ActivityRequest request, WorkItemLease lease, CancellationTokenSource superseded, CancellationToken stop)
+    /// <summary>Renews the message's invisibility while its items run, and learns on renewal which attempts were superseded.</summary>
+    private async Task HeartbeatAsync(IReadOnlyList<WorkItem> items, WorkItemLease lease, CancellationToken stop)
     {
         var interval = _options.WorkVisibility / 3;
         try
@@ -324,16 +341,19 @@ public sealed class FlowWorker
                     lease.Current = renewed;
                 }
 
-                if (!await IsCurrentAsync(request, stop))
+                foreach (var item in items.Where(i => i.Result is null && !i.Superseded))
                 {
-                    await superseded.CancelAsync();
-                    return;
+                    if (!await IsCurrentAsync(item.Request, stop))
+                    {
+                        item.Superseded = true;
+                        await item.Cancellation.CancelAsync();
+                    }
                 }
             }
         }
         catch (OperationCanceledException)
         {
-            // The activity finished.
+            // The items finished.
         }
     }
 
@@ -407,6 +427,18 @@ public sealed class FlowWorker
         var dead = new JsonObject { ["queue"] = queue, ["reason"] = reason, ["body"] = message.Body, ["at"] = RunJson.Time(_time.GetUtcNow()) };
         await _store.Queues.EnqueueAsync(PoisonQueue, dead.ToJsonString(), TimeSpan.Zero, ct);
         await _store.Queues.DeleteAsync(queue, message, ct);
+    }
+
+    /// <summary>One work item of a message: its request, its own cancellation, and what became of it.</summary>
+    private sealed class WorkItem(ActivityRequest request, CancellationTokenSource cancellation)
+    {
+        public ActivityRequest Request { get; } = request;
+
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public (string EventId, RunEvent Event)? Result { get; set; }
+
+        public bool Superseded { get; set; }
     }
 
     /// <summary>The work item's current pop receipt, updated by the heartbeat.</summary>

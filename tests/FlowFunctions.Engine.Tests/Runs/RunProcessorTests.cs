@@ -84,7 +84,7 @@ public sealed class RunProcessorTests
         (await recovered.Processor.ProcessAsync(runId, default)).ShouldBeTrue();
 
         (await fixture.Engine.Store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, default)).ShouldBeEmpty();
-        (await fixture.Engine.Store.Queues.CountAsync(fixture.Options.WorkQueue, default)).ShouldBe(3, "a and b, plus root's old item still invisible");
+        (await fixture.Engine.Store.Queues.CountAsync(fixture.Options.WorkQueue, default)).ShouldBe(2, "one message with a and b, plus root's old one still invisible");
         (await recovered.GetRunAsync(runId))!.Nodes["a"].Status.ShouldBe(NodeStatus.Running);
     }
 
@@ -103,7 +103,8 @@ public sealed class RunProcessorTests
         var history = await fixture.Engine.GetHistoryAsync(runId);
         history.Count(h => h["nodeId"]!.GetValue<string>() == "root" && h["to"]!.GetValue<string>() == "Succeeded").ShouldBe(1);
         history.Count(h => h["nodeId"]!.GetValue<string>() == "a" && h["to"]!.GetValue<string>() == "Running").ShouldBe(1);
-        (await fixture.Engine.Store.Queues.CountAsync(fixture.Options.WorkQueue, default)).ShouldBe(3);
+        // Dispatch is at least once: a loser that reloads may dispatch the winner's outbox again before it is deleted.
+        (await fixture.Engine.Store.Queues.CountAsync(fixture.Options.WorkQueue, default)).ShouldBeGreaterThanOrEqualTo(2);
         foreach (var engine in engines)
         {
             await engine.DisposeAsync();
@@ -117,7 +118,7 @@ public sealed class RunProcessorTests
         var runId = await fixture.StartAsync("name: t\nnodes:\n  - { id: a, type: fail, with: { message: must not run } }\n");
         var taken = await fixture.Engine.Store.Queues.DequeueAsync(fixture.Options.WorkQueue, 1, TimeSpan.FromMinutes(5), default);
         var stale = JsonNode.Parse(taken.Single().Body)!;
-        stale["attempt"] = 7;
+        stale["items"]![0]!["attempt"] = 7;
         await fixture.Engine.Store.Queues.EnqueueAsync(fixture.Options.WorkQueue, stale.ToJsonString(), TimeSpan.Zero, default);
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1));
