@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Builds the solution with warnings as errors and runs every test project.
 # Prints one closing line "Tests: N passed, N failed, N skipped" summed over all projects.
+# The Azure store's tests run against a throw-away Azurite that this script installs (npm) and starts, and stops at exit.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; scripts/azurite.sh stop' EXIT
 
 dotnet build FlowFunctions.sln -c Release -nologo -clp:ErrorsOnly || exit 1
+
+# Without Azurite the Azure tests would only be skipped, so a failed start fails the run instead.
+scripts/azurite.sh start || { echo "test.sh: Azurite did not start; the Azure store tests cannot run" >&2; exit 1; }
+export FLOWFUNCTIONS_TEST_AZURE="UseDevelopmentStorage=true"
 dotnet test FlowFunctions.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 

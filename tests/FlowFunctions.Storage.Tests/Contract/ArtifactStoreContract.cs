@@ -12,7 +12,7 @@ public abstract class ArtifactStoreContract : FlowStoreContract
 
     private IArtifactStore Artifacts => Store.Artifacts;
 
-    [Fact]
+    [ContractFact]
     public async Task Put_Content_ReturnsLowercaseSha256AndGetRoundTrips()
     {
         var hash = await Artifacts.PutAsync(Encoding.ASCII.GetBytes("abc"), None);
@@ -21,7 +21,7 @@ public abstract class ArtifactStoreContract : FlowStoreContract
         (await Artifacts.GetAsync(hash, None)).ShouldBe(Encoding.ASCII.GetBytes("abc"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Put_EmptyContent_RoundTrips()
     {
         var hash = await Artifacts.PutAsync(ReadOnlyMemory<byte>.Empty, None);
@@ -30,7 +30,7 @@ public abstract class ArtifactStoreContract : FlowStoreContract
         (await Artifacts.GetAsync(hash, None)).ShouldBe([]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Put_SameContentTwice_ReturnsSameHashAndKeepsContent()
     {
         var content = Encoding.UTF8.GetBytes("{\"output\":[1,2,3]}");
@@ -42,7 +42,7 @@ public abstract class ArtifactStoreContract : FlowStoreContract
         (await Artifacts.GetAsync(first, None)).ShouldBe(content);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Put_LargeContent_RoundTripsEveryByte()
     {
         var content = new byte[3 * 1024 * 1024 + 17];
@@ -56,7 +56,7 @@ public abstract class ArtifactStoreContract : FlowStoreContract
         (await Artifacts.GetAsync(hash, None)).ShouldBe(content);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Put_SliceOfLargerBuffer_StoresOnlyTheSlice()
     {
         var buffer = Encoding.ASCII.GetBytes("xxabcxx");
@@ -67,7 +67,7 @@ public abstract class ArtifactStoreContract : FlowStoreContract
         (await Artifacts.GetAsync(hash, None)).ShouldBe(Encoding.ASCII.GetBytes("abc"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Get_UnknownHash_ReturnsNull()
     {
         await Artifacts.PutAsync(Encoding.ASCII.GetBytes("something else"), None);
@@ -75,7 +75,7 @@ public abstract class ArtifactStoreContract : FlowStoreContract
         (await Artifacts.GetAsync(AbcHash, None)).ShouldBeNull();
     }
 
-    [Theory]
+    [ContractTheory]
     [InlineData("abc")]
     [InlineData("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")]
     [InlineData("sha256:../../etc/passwd")]

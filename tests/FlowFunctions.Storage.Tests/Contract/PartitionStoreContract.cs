@@ -8,7 +8,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
 
     private IPartitionStore Partitions => Store.Partitions;
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_Inserts_ReturnsOneETagPerOperationAndRowsReadBack()
     {
         var etags = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("run", "{\"v\":1}"), new RowOperation.Insert("node|a", "{}")], None);
@@ -20,7 +20,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         row.ShouldBe(new StoredRow("run", "{\"v\":1}", etags[0]));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Get_UnknownKey_ReturnsNull()
     {
         await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("run", "{}")], None);
@@ -29,7 +29,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync("other-run", "run", None)).ShouldBeNull();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_ConditionFailsInTheMiddle_WritesNothingAndNamesTheOperation()
     {
         var before = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("node|b", "\"old\""), new RowOperation.Insert("outbox|x", "{}")], None);
@@ -50,7 +50,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "node|c", None)).ShouldBeNull();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_InboxAppendOfExistingEvent_ReportsAlreadyExistsAndChangesNothing()
     {
         var first = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("inbox|a:1:done", "{\"first\":true}")], None);
@@ -64,7 +64,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "inbox|a:1:done", None)).ShouldBe(new StoredRow("inbox|a:1:done", "{\"first\":true}", first[0]));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_ReplaceWithCurrentETag_WritesValueAndChangesETag()
     {
         var inserted = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("run", "1")], None);
@@ -75,7 +75,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "run", None)).ShouldBe(new StoredRow("run", "2", replaced[0]));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_ReplaceWithStaleETag_ThrowsETagMismatchAndKeepsRow()
     {
         var inserted = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("run", "1")], None);
@@ -89,7 +89,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "run", None)).ShouldBe(new StoredRow("run", "2", current[0]));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_ReplaceMissingRow_ThrowsNotFound()
     {
         var conflict = await Should.ThrowAsync<BatchConflictException>(
@@ -100,7 +100,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "node|a", None)).ShouldBeNull();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_ReplaceWithWildcard_OverwritesAnyVersion()
     {
         await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("run", "1")], None);
@@ -111,7 +111,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "run", None)).ShouldBe(new StoredRow("run", "3", replaced[0]));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_DeleteWithCurrentETag_RemovesRowAndReturnsEmptyETag()
     {
         var inserted = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("outbox|1", "{}")], None);
@@ -122,7 +122,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "outbox|1", None)).ShouldBeNull();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_DeleteWithStaleETag_ThrowsETagMismatchAndKeepsRow()
     {
         var inserted = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("outbox|1", "1")], None);
@@ -135,7 +135,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "outbox|1", None)).ShouldBe(new StoredRow("outbox|1", "2", current[0]));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_DeleteMissingRow_ThrowsNotFound()
     {
         var conflict = await Should.ThrowAsync<BatchConflictException>(
@@ -146,7 +146,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         conflict.Kind.ShouldBe(ConflictKind.NotFound);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_UpsertNewAndExistingRows_WritesBothWithNewETags()
     {
         var inserted = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("node|a", "1")], None);
@@ -158,7 +158,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.GetAsync(Run, "node|b", None)).ShouldBe(new StoredRow("node|b", "3", upserted[1]));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_RowDeletedAndInsertedAgain_OldETagNoLongerMatches()
     {
         var first = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("lease", "a")], None);
@@ -171,7 +171,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         conflict.Kind.ShouldBe(ConflictKind.ETagMismatch);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_SameKeyTwice_ThrowsArgumentExceptionAndWritesNothing()
     {
         await Should.ThrowAsync<ArgumentException>(() => Partitions.ExecuteAsync(Run,
@@ -180,7 +180,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.QueryAsync(Run, string.Empty, None)).ShouldBeEmpty();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_FullBatchOfMaxOperations_AppliesEveryOperation()
     {
         var operations = Enumerable.Range(0, IPartitionStore.MaxBatchOperations)
@@ -193,7 +193,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.QueryAsync(Run, "node|", None)).Count.ShouldBe(IPartitionStore.MaxBatchOperations);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Query_Prefix_ReturnsOnlyMatchingRowsOrderedByKey()
     {
         await Partitions.ExecuteAsync(Run,
@@ -214,7 +214,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         rows.Select(row => row.Value).ShouldBe(["B", "a", "child", "b"]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Query_EmptyPrefix_ReturnsWholePartitionWithCurrentETags()
     {
         var etags = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("seq|1", "1"), new RowOperation.Insert("run", "{}")], None);
@@ -225,7 +225,7 @@ public abstract class PartitionStoreContract : FlowStoreContract
         rows.ShouldBe([new StoredRow("run", "{}", etags[1]), new StoredRow("seq|1", "1", etags[0])]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Query_NoMatch_ReturnsEmpty()
     {
         await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("node|a", "1")], None);
@@ -234,13 +234,13 @@ public abstract class PartitionStoreContract : FlowStoreContract
         (await Partitions.QueryAsync("unknown-run", string.Empty, None)).ShouldBeEmpty();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_RacingFencedCommitsInParallel_ExactlyOneWinsAndLosersChangeNothing()
     {
         await RaceFencedCommitsAsync([Store, Store]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Execute_RacingFencedCommitsAcrossStoreInstances_ExactlyOneWinsAndLosersChangeNothing()
     {
         var other = await OpenAnotherStoreAsync();

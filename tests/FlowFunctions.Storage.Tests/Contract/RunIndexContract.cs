@@ -11,7 +11,7 @@ public abstract class RunIndexContract : FlowStoreContract
 
     private IRunIndex Runs => Store.Runs;
 
-    [Fact]
+    [ContractFact]
     public async Task List_NoRuns_ReturnsEmptyLastPage()
     {
         var page = await Runs.ListAsync(new RunQuery(), None);
@@ -20,7 +20,7 @@ public abstract class RunIndexContract : FlowStoreContract
         page.ContinuationToken.ShouldBeNull();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Upsert_NewRun_ListReturnsEveryField()
     {
         var summary = new RunSummary("r-1", "etl", "Running", T0, T0.AddMinutes(3), 2, 7);
@@ -30,7 +30,7 @@ public abstract class RunIndexContract : FlowStoreContract
         (await Runs.ListAsync(new RunQuery(), None)).Runs.ShouldBe([summary]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Upsert_NonUtcOffset_KeepsTheInstant()
     {
         var created = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.FromHours(2));
@@ -41,7 +41,7 @@ public abstract class RunIndexContract : FlowStoreContract
         listed.CreatedAt.UtcDateTime.ShouldBe(created.UtcDateTime);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Upsert_ExistingRun_ReplacesSummaryWithoutDuplicating()
     {
         await Runs.UpsertAsync(new RunSummary("r-1", "etl", "Running", T0, T0, 0, 5), None);
@@ -52,7 +52,7 @@ public abstract class RunIndexContract : FlowStoreContract
         (await Runs.ListAsync(new RunQuery(), None)).Runs.ShouldBe([finished]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_RunsCreatedAtDifferentTimes_NewestFirst()
     {
         await Upsert("r-b", T0.AddMinutes(1));
@@ -64,7 +64,7 @@ public abstract class RunIndexContract : FlowStoreContract
         page.Runs.Select(run => run.RunId).ShouldBe(["r-c", "r-b", "r-a"]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_RunsCreatedAtTheSameTime_TiesOrderedByRunId()
     {
         await Upsert("r-2", T0);
@@ -77,7 +77,7 @@ public abstract class RunIndexContract : FlowStoreContract
         page.Runs.Select(run => run.RunId).ShouldBe(["r-3", "r-0", "r-1", "r-2"]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_StatusFilter_ReturnsOnlyThatStatus()
     {
         await Upsert("r-1", T0, status: "Running");
@@ -89,7 +89,7 @@ public abstract class RunIndexContract : FlowStoreContract
         page.Runs.Select(run => run.RunId).ShouldBe(["r-3", "r-1"]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_WorkflowFilter_ReturnsOnlyThatWorkflow()
     {
         await Upsert("r-1", T0, workflow: "etl");
@@ -103,7 +103,7 @@ public abstract class RunIndexContract : FlowStoreContract
         failedEtl.Runs.Select(run => run.RunId).ShouldBe(["r-3"]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_CreatedRange_IncludesFromAndExcludesTo()
     {
         for (var minute = 0; minute < 5; minute++)
@@ -116,7 +116,7 @@ public abstract class RunIndexContract : FlowStoreContract
         page.Runs.Select(run => run.RunId).ShouldBe(["r-3", "r-2", "r-1"]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_PagesWithContinuation_VisitEveryRunOnceInOrder()
     {
         var expected = new List<string>();
@@ -147,7 +147,7 @@ public abstract class RunIndexContract : FlowStoreContract
         seen.ShouldBe(expected);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_PagesWithFilter_KeepFilterAcrossPages()
     {
         for (var i = 0; i < 10; i++)
@@ -163,7 +163,7 @@ public abstract class RunIndexContract : FlowStoreContract
         second.ContinuationToken.ShouldBeNull();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_PageExactlyFull_LastPageHasNoToken()
     {
         await Upsert("r-1", T0);
@@ -175,7 +175,7 @@ public abstract class RunIndexContract : FlowStoreContract
         page.ContinuationToken.ShouldBeNull();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_RunAddedWhilePaging_DoesNotShiftLaterPages()
     {
         for (var i = 0; i < 4; i++)
@@ -191,7 +191,7 @@ public abstract class RunIndexContract : FlowStoreContract
         second.Runs.Select(run => run.RunId).ShouldBe(["r-1", "r-0"]);
     }
 
-    [Theory]
+    [ContractTheory]
     [InlineData("not a token!")]
     [InlineData("")]
     [InlineData("bm90IGEgdG9rZW4=")]
@@ -204,7 +204,7 @@ public abstract class RunIndexContract : FlowStoreContract
         error.Message.ShouldContain("continuation token");
     }
 
-    [Fact]
+    [ContractFact]
     public async Task List_TokenWithForeignContent_ThrowsArgumentException()
     {
         var forged = Convert.ToBase64String(Encoding.UTF8.GetBytes("x|y|z"));
@@ -212,7 +212,7 @@ public abstract class RunIndexContract : FlowStoreContract
         await Should.ThrowAsync<ArgumentException>(() => Runs.ListAsync(new RunQuery(ContinuationToken: forged), None));
     }
 
-    [Theory]
+    [ContractTheory]
     [InlineData(0)]
     [InlineData(-1)]
     [InlineData(1001)]

@@ -1,0 +1,116 @@
+using global::Azure.Core;
+using global::Azure.Identity;
+
+namespace FlowFunctions.Storage.Azure;
+
+/// <summary>
+/// The Azure Storage store: run partitions and the run index in Table storage, queues in Queue storage, artifacts in
+/// Blob storage, all on one account, over REST. Tables, queues and the container are created on first use, so a fresh
+/// account (or Azurite) needs no set-up. See docs/storage.md for the table design.
+/// </summary>
+public sealed class AzureFlowStore : IFlowStore
+{
+    /// <summary>The table of run partitions (without the name prefix).</summary>
+    public const string PartitionsTable = "flowruns";
+
+    /// <summary>The table of the run index (without the name prefix).</summary>
+    public const string RunIndexTable = "flowrunindex";
+
+    /// <summary>The blob container of artifacts (without the name prefix).</summary>
+    public const string ArtifactsContainer = "flow-artifacts";
+
+    private readonly AzureTableClient tables;
+    private readonly AzureArtifactStore artifacts;
+    private readonly AzurePartitionStore partitions;
+    private readonly AzureWorkQueue queues;
+    private readonly AzureRunIndex runs;
+    private readonly string partitionsTable;
+    private readonly string runIndexTable;
+
+    /// <summary>Opens the store on the account a connection string names.</summary>
+    /// <param name="connectionString">
+    /// <c>UseDevelopmentStorage=true</c>; <c>DefaultEndpointsProtocol=https;AccountName=..;AccountKey=..;EndpointSuffix=..</c>;
+    /// or <c>TableEndpoint=..;QueueEndpoint=..;BlobEndpoint=..;AccountName=..</c>. Without AccountKey, requests carry Entra
+    /// ID tokens from <see cref="AzureFlowStoreOptions.Credential"/> (default: <c>DefaultAzureCredential</c>).
+    /// </param>
+    /// <param name="timeProvider">The clock for request dates (Shared Key signatures); the real clock outside tests.</param>
+    /// <param name="options">Name prefix, credential and retry settings; null for the defaults.</param>
+    /// <exception cref="FormatException">The connection string is malformed.</exception>
+    public AzureFlowStore(string connectionString, TimeProvider timeProvider, AzureFlowStoreOptions? options = null)
+        : this(StorageAccount.Parse(connectionString), timeProvider, options ?? new AzureFlowStoreOptions())
+    {
+    }
+
+    internal AzureFlowStore(StorageAccount account, TimeProvider timeProvider, AzureFlowStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(options);
+        ValidatePrefix(options.NamePrefix);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries, nameof(options));
+
+        TokenCredential? credential = account.UsesSharedKey ? null : options.Credential ?? new DefaultAzureCredential();
+        tables = new AzureTableClient(StoragePipelineFactory.Create(account, tableService: true, credential, options, timeProvider), account.TableEndpoint);
+        var blobs = new AzureBlobClient(StoragePipelineFactory.Create(account, tableService: false, credential, options, timeProvider), account.BlobEndpoint);
+        var queueClient = new AzureQueueClient(StoragePipelineFactory.Create(account, tableService: false, credential, options, timeProvider), account.QueueEndpoint);
+
+        partitionsTable = options.NamePrefix + PartitionsTable;
+        runIndexTable = options.NamePrefix + RunIndexTable;
+        artifacts = new AzureArtifactStore(blobs, options.NamePrefix + ArtifactsContainer);
+        partitions = new AzurePartitionStore(tables, partitionsTable, artifacts);
+        queues = new AzureWorkQueue(queueClient, artifacts, options.NamePrefix);
+        runs = new AzureRunIndex(tables, runIndexTable);
+        QueueClient = queueClient;
+    }
+
+    /// <inheritdoc />
+    public IPartitionStore Partitions => partitions;
+
+    /// <inheritdoc />
+    public IWorkQueue Queues => queues;
+
+    /// <inheritdoc />
+    public IArtifactStore Artifacts => artifacts;
+
+    /// <inheritdoc />
+    public IRunIndex Runs => runs;
+
+    private AzureQueueClient QueueClient { get; }
+
+    /// <summary>Nothing to release: the HTTP pipelines share Azure.Core's pooled connections.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Creates the tables and the container now instead of on first use (queues are created per name on first use).</summary>
+    /// <param name="cancellationToken">Cancels the requests.</param>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        await partitions.EnsureTableAsync(cancellationToken);
+        await runs.EnsureTableAsync(cancellationToken);
+        await artifacts.EnsureContainerAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes both tables, the container and the queues this instance used (tests; the prefix keeps others safe).</summary>
+    internal async Task DeleteStorageAsync(IEnumerable<string> extraQueues, CancellationToken cancellationToken)
+    {
+        await tables.DeleteTableIfExistsAsync(partitionsTable, cancellationToken);
+        await tables.DeleteTableIfExistsAsync(runIndexTable, cancellationToken);
+        await artifacts.DeleteContainerAsync(cancellationToken);
+        foreach (var queue in queues.CreatedQueues.Union(extraQueues.Select(queues.QueueName)))
+        {
+            await QueueClient.DeleteIfExistsAsync(queue, cancellationToken);
+        }
+    }
+
+    private static void ValidatePrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+
+        // Table names allow only letters and digits and must start with a letter; queues and containers only lowercase.
+        var valid = prefix.Length == 0
+            || (prefix.Length <= 24 && char.IsAsciiLetterLower(prefix[0]) && prefix.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)));
+        if (!valid)
+        {
+            throw new ArgumentException($"the name prefix '{prefix}' must be at most 24 lowercase letters and digits, starting with a letter", nameof(prefix));
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace FlowFunctions.Storage.Azure;
+
+/// <summary>
+/// Partitions as one Azure table: PartitionKey = escaped partition, RowKey = escaped key, the value in string
+/// properties, ETag = the entity's ETag. A batch is one entity-group transaction, so it is all-or-nothing on the server.
+/// </summary>
+/// <remarks>
+/// A string property holds at most 64 KiB (32 Ki UTF-16 characters) and an entity 1 MiB. Values up to
+/// <see cref="ChunkChars"/> characters live in <c>V</c>; longer ones are split over <c>V</c>, <c>V1</c> .. <c>V14</c>
+/// (about 960 KB, inside the entity limit); longer still, the UTF-8 bytes go to the artifact store (content-addressed,
+/// written before the transaction, so the transaction stays atomic) and <c>VBlob</c> holds the hash.
+/// <para>
+/// ETags: the entity ETag is a timestamp, and every entity of one transaction gets the same one (Azurite's has
+/// sub-millisecond digits that still collide). Each write therefore also stores a fresh write id in <c>W</c>, and the
+/// ETag we hand out is <c>{write id}:{entity ETag}</c>: distinct per write and row. Conditions sent to the service use the
+/// entity ETag part, which is what the service can check.
+/// </para>
+/// </remarks>
+internal sealed class AzurePartitionStore : IPartitionStore
+{
+    /// <summary>Characters per value property: under the 32,768-character (64 KiB) limit of a string property.</summary>
+    internal const int ChunkChars = 32_000;
+
+    /// <summary>How many value properties one entity may use before the value moves to a blob.</summary>
+    internal const int MaxChunks = 15;
+
+    private const string ValueProperty = "V";
+    private const string BlobProperty = "VBlob";
+    private const string WriteIdProperty = "W";
+    private const int WriteIdLength = 32;
+
+    private readonly AzureTableClient tables;
+    private readonly string table;
+    private readonly AzureArtifactStore artifacts;
+    private readonly CreateOnce created = new();
+
+    public AzurePartitionStore(AzureTableClient tables, string table, AzureArtifactStore artifacts)
+    {
+        this.tables = tables;
+        this.table = table;
+        this.artifacts = artifacts;
+    }
+
+    public async Task<StoredRow?> GetAsync(string partition, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(key);
+        await EnsureTableAsync(cancellationToken);
+        var entity = await tables.GetAsync(table, TableKeyEscaping.Escape(partition), TableKeyEscaping.Escape(key), cancellationToken);
+        return entity is null ? null : new StoredRow(key, await ReadValueAsync(entity, cancellationToken), ComposeETag(entity));
+    }
+
+    public async Task<IReadOnlyList<StoredRow>> QueryAsync(string partition, string keyPrefix, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(keyPrefix);
+        await EnsureTableAsync(cancellationToken);
+        var filter = new StringBuilder("PartitionKey eq ").Append(AzureTableClient.Literal(TableKeyEscaping.Escape(partition)));
+        if (keyPrefix.Length > 0)
+        {
+            // A prefix is a RowKey range: escaped keys are printable ASCII and the escaping keeps prefixes (TableKeyEscaping).
+            var escapedPrefix = TableKeyEscaping.Escape(keyPrefix);
+            filter.Append(" and RowKey ge ").Append(AzureTableClient.Literal(escapedPrefix))
+                  .Append(" and RowKey lt ").Append(AzureTableClient.Literal(TableKeyEscaping.PrefixUpperBound(escapedPrefix)));
+        }
+
+        var entities = await tables.QueryAllAsync(table, filter.ToString(), cancellationToken);
+        var rows = new List<StoredRow>(entities.Count);
+        foreach (var entity in entities)
+        {
+            rows.Add(new StoredRow(TableKeyEscaping.Unescape(entity.RowKey), await ReadValueAsync(entity, cancellationToken), ComposeETag(entity)));
+        }
+
+        // The service orders by escaped key; the contract orders by the key itself (ordinal).
+        rows.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<string>> ExecuteAsync(string partition, IReadOnlyList<RowOperation> operations, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(operations);
+        ValidateBatch(operations);
+        if (operations.Count == 0)
+        {
+            return [];
+        }
+
+        await EnsureTableAsync(cancellationToken);
+        var tableOperations = new List<TableOperation>(operations.Count);
+        foreach (var operation in operations)
+        {
+            var rowKey = TableKeyEscaping.Escape(operation.Key);
+            tableOperations.Add(operation switch
+            {
+                RowOperation.Insert insert => new TableOperation(TableOperationKind.Insert, rowKey, await WriteValueAsync(insert.Value, cancellationToken), null),
+                RowOperation.Upsert upsert => new TableOperation(TableOperationKind.Upsert, rowKey, await WriteValueAsync(upsert.Value, cancellationToken), null),
+                RowOperation.Replace replace => new TableOperation(TableOperationKind.Replace, rowKey, await WriteValueAsync(replace.Value, cancellationToken), ServiceETag(replace.ETag)),
+                RowOperation.Delete delete => new TableOperation(TableOperationKind.Delete, rowKey, null, ServiceETag(delete.ETag)),
+                _ => throw new ArgumentException($"unknown batch operation {operation.GetType().Name}", nameof(operations)),
+            });
+        }
+
+        try
+        {
+            var serviceETags = await tables.ExecuteBatchAsync(table, TableKeyEscaping.Escape(partition), tableOperations, cancellationToken);
+            var etags = new string[serviceETags.Count];
+            for (var index = 0; index < etags.Length; index++)
+            {
+                etags[index] = tableOperations[index].Properties is { } written
+                    ? written[WriteIdProperty]!.GetValue<string>() + ":" + serviceETags[index]
+                    : string.Empty;
+            }
+
+            return etags;
+        }
+        catch (StorageRequestException error) when (error.FailedOperationIndex is { } index && ConflictFor(operations[index], error.Status) is { } kind)
+        {
+            throw new BatchConflictException(index, operations[index].Key, kind);
+        }
+    }
+
+    internal Task EnsureTableAsync(CancellationToken cancellationToken) => created.EnsureAsync(table, tables.CreateTableIfNotExistsAsync, cancellationToken);
+
+    private static ConflictKind? ConflictFor(RowOperation operation, int status) => (operation, status) switch
+    {
+        (RowOperation.Insert, 409) => ConflictKind.AlreadyExists,
+        (RowOperation.Replace or RowOperation.Delete, 404) => ConflictKind.NotFound,
+        (RowOperation.Replace or RowOperation.Delete, 412) => ConflictKind.ETagMismatch,
+        _ => null,
+    };
+
+    private static void ValidateBatch(IReadOnlyList<RowOperation> operations)
+    {
+        // The interface lets a store accept more; an entity-group transaction cannot, and splitting would lose atomicity.
+        if (operations.Count > IPartitionStore.MaxBatchOperations)
+        {
+            throw new ArgumentException(
+                $"a batch on Azure Table storage holds at most {IPartitionStore.MaxBatchOperations} operations; got {operations.Count}", nameof(operations));
+        }
+
+        var keys = new HashSet<string>(operations.Count, StringComparer.Ordinal);
+        for (var index = 0; index < operations.Count; index++)
+        {
+            var operation = operations[index]
+                ?? throw new ArgumentException($"batch operation {index} is null", nameof(operations));
+            ArgumentNullException.ThrowIfNull(operation.Key, $"{nameof(operations)}[{index}].Key");
+            if (!keys.Add(operation.Key))
+            {
+                throw new ArgumentException($"batch operation {index} touches '{operation.Key}' again; a batch may touch each key once", nameof(operations));
+            }
+
+            var value = operation switch
+            {
+                RowOperation.Insert insert => insert.Value,
+                RowOperation.Upsert upsert => upsert.Value,
+                RowOperation.Replace replace => replace.Value,
+                _ => string.Empty,
+            };
+            if (value is null)
+            {
+                throw new ArgumentException($"batch operation {index} on '{operation.Key}' has no value", nameof(operations));
+            }
+
+            if (operation is RowOperation.Replace { ETag: null } or RowOperation.Delete { ETag: null })
+            {
+                throw new ArgumentException($"batch operation {index} on '{operation.Key}' has no ETag (use \"*\" for any)", nameof(operations));
+            }
+        }
+    }
+
+    /// <summary>The ETag we hand out: the write id, then the entity ETag.</summary>
+    private static string ComposeETag(TableEntity entity) =>
+        entity.Properties[WriteIdProperty] is JsonValue writeId ? writeId.GetValue<string>() + ":" + entity.ETag : entity.ETag;
+
+    /// <summary>The entity ETag inside one of ours; "*" and foreign values pass through (a foreign one simply will not match).</summary>
+    internal static string ServiceETag(string etag) =>
+        etag.Length > WriteIdLength && etag[WriteIdLength] == ':' ? etag[(WriteIdLength + 1)..] : etag;
+
+    private static string ChunkName(int index) => index == 0 ? ValueProperty : ValueProperty + index.ToString(CultureInfo.InvariantCulture);
+
+    private async Task<JsonObject> WriteValueAsync(string value, CancellationToken cancellationToken)
+    {
+        var properties = new JsonObject { [WriteIdProperty] = Guid.NewGuid().ToString("N") };
+
+        // Keeping a surrogate pair whole may shorten a chunk by one character, hence the margin of one per chunk.
+        if (value.Length > (ChunkChars - 1) * MaxChunks)
+        {
+            properties[BlobProperty] = await artifacts.PutAsync(Encoding.UTF8.GetBytes(value), cancellationToken);
+            return properties;
+        }
+
+        // Always write V, even when empty: an entity without properties makes Azurite's batch answer 500 (Azurite#1883).
+        var offset = 0;
+        var chunk = 0;
+        do
+        {
+            var length = Math.Min(ChunkChars, value.Length - offset);
+
+            // Never split a surrogate pair across properties: each property must be valid UTF-16 on its own.
+            if (offset + length < value.Length && char.IsHighSurrogate(value[offset + length - 1]))
+            {
+                length--;
+            }
+
+            properties[ChunkName(chunk)] = value.Substring(offset, length);
+            offset += length;
+            chunk++;
+        }
+        while (offset < value.Length);
+        return properties;
+    }
+
+    private async Task<string> ReadValueAsync(TableEntity entity, CancellationToken cancellationToken)
+    {
+        if (entity.Properties[BlobProperty] is JsonValue blob)
+        {
+            var hash = blob.GetValue<string>();
+            var bytes = await artifacts.GetAsync(hash, cancellationToken)
+                ?? throw new InvalidDataException($"row '{TableKeyEscaping.Unescape(entity.RowKey)}' refers to value blob {hash}, which is missing");
+            return Encoding.UTF8.GetString(bytes);
+        }
+
+        var builder = new StringBuilder();
+        for (var chunk = 0; chunk < MaxChunks && entity.Properties[ChunkName(chunk)] is JsonValue part; chunk++)
+        {
+            builder.Append(part.GetValue<string>());
+        }
+
+        return builder.ToString();
+    }
+}

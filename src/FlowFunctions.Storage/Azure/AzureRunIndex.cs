@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FlowFunctions.Storage.Azure;
+
+/// <summary>
+/// The run list as a table of copies of each run's summary, one per way of listing, so that no listing scans all runs:
+/// partition <c>all</c>, <c>status|{status}</c>, <c>workflow|{workflow}</c> and <c>workflow-status|{workflow}|{status}</c>,
+/// each with RowKey = inverted creation ticks (19 digits) + <c>|</c> + run id, so a partition reads newest first with
+/// ties by run id, and a creation-time range is a RowKey range. A pointer row (partition <c>run|{runId}</c>) remembers
+/// which copies exist, so an upsert that changes status or creation time deletes the copies it replaced.
+/// </summary>
+internal sealed class AzureRunIndex : IRunIndex
+{
+    /// <summary>The largest page a query may ask for.</summary>
+    internal const int MaxLimit = 1000;
+
+    private const string TokenVersion = "i1";
+    private const string PointerRowKey = "pointer";
+    private const int ServicePageLimit = 1000;
+    private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
+
+    private readonly AzureTableClient tables;
+    private readonly string table;
+    private readonly CreateOnce created = new();
+
+    public AzureRunIndex(AzureTableClient tables, string table)
+    {
+        this.tables = tables;
+        this.table = table;
+    }
+
+    public async Task UpsertAsync(RunSummary summary, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentException.ThrowIfNullOrEmpty(summary.RunId, nameof(summary));
+        ArgumentNullException.ThrowIfNull(summary.Workflow, nameof(summary));
+        ArgumentNullException.ThrowIfNull(summary.Status, nameof(summary));
+        await EnsureTableAsync(cancellationToken);
+
+        var pointerPartition = "run|" + TableKeyEscaping.Escape(summary.RunId);
+        var pointer = await tables.GetAsync(table, pointerPartition, PointerRowKey, cancellationToken);
+        var previous = pointer?.Properties["Rows"] is JsonValue rows
+            ? JsonSerializer.Deserialize<string[][]>(rows.GetValue<string>()) ?? []
+            : [];
+        var current = Locations(summary);
+        var stale = previous.Where(old => !current.Any(now => now[0] == old[0] && now[1] == old[1])).ToList();
+
+        // Crash safety: the pointer names every copy that may exist before any is written, so copies left by a crash
+        // halfway are found and deleted by the next upsert of the run.
+        if (pointer is null || stale.Count > 0)
+        {
+            await WritePointerAsync(pointerPartition, [.. previous.Union(current, LocationComparer.Instance)], cancellationToken);
+        }
+
+        var entity = SummaryEntity(summary);
+        await Task.WhenAll(current.Select(location => tables.UpsertAsync(table, location[0], location[1], entity, cancellationToken)));
+        if (stale.Count > 0)
+        {
+            await Task.WhenAll(stale.Select(location => tables.DeleteAsync(table, location[0], location[1], cancellationToken)));
+            await WritePointerAsync(pointerPartition, current, cancellationToken);
+        }
+    }
+
+    public async Task<RunPage> ListAsync(RunQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > MaxLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, $"Limit must be between 1 and {MaxLimit}");
+        }
+
+        var after = query.ContinuationToken is null ? null : DecodeToken(query.ContinuationToken);
+        await EnsureTableAsync(cancellationToken);
+
+        var partition = (query.Status, query.Workflow) switch
+        {
+            (null, null) => "all",
+            ({ } status, null) => "status|" + TableKeyEscaping.Escape(status),
+            (null, { } workflow) => "workflow|" + TableKeyEscaping.Escape(workflow),
+            ({ } status, { } workflow) => "workflow-status|" + TableKeyEscaping.Escape(workflow) + "|" + TableKeyEscaping.Escape(status),
+        };
+        var filter = new StringBuilder("PartitionKey eq ").Append(AzureTableClient.Literal(partition));
+        if (query.CreatedTo is { } to)
+        {
+            // created < to  <=>  inverted > inverted(to)
+            filter.Append(" and RowKey ge ").Append(AzureTableClient.Literal(Digits(Invert(to) + 1)));
+        }
+
+        if (query.CreatedFrom is { } from)
+        {
+            // created >= from  <=>  inverted <= inverted(from)
+            filter.Append(" and RowKey lt ").Append(AzureTableClient.Literal(Digits(Invert(from) + 1)));
+        }
+
+        if (after is not null)
+        {
+            filter.Append(" and RowKey gt ").Append(AzureTableClient.Literal(after));
+        }
+
+        // One row more than the page tells whether another page exists.
+        var wanted = query.Limit + 1;
+        var entities = new List<TableEntity>(Math.Min(wanted, 64));
+        (string, string)? continuation = null;
+        do
+        {
+            var page = await tables.QueryAsync(table, filter.ToString(), Math.Min(ServicePageLimit, wanted - entities.Count), continuation, cancellationToken);
+            entities.AddRange(page.Entities);
+            continuation = page.Continuation;
+        }
+        while (continuation is not null && entities.Count < wanted);
+
+        var runs = entities.Take(query.Limit).Select(ReadSummary).ToList();
+        var token = entities.Count > query.Limit ? EncodeToken(entities[query.Limit - 1].RowKey) : null;
+        return new RunPage(runs, token);
+    }
+
+    internal Task EnsureTableAsync(CancellationToken cancellationToken) => created.EnsureAsync(table, tables.CreateTableIfNotExistsAsync, cancellationToken);
+
+    private static long Invert(DateTimeOffset time) => MaxTicks - time.UtcTicks;
+
+    private static string Digits(long value) => value.ToString("D19", CultureInfo.InvariantCulture);
+
+    private static string[][] Locations(RunSummary summary)
+    {
+        var rowKey = Digits(Invert(summary.CreatedAt)) + "|" + TableKeyEscaping.Escape(summary.RunId);
+        var status = TableKeyEscaping.Escape(summary.Status);
+        var workflow = TableKeyEscaping.Escape(summary.Workflow);
+        return
+        [
+            ["all", rowKey],
+            ["status|" + status, rowKey],
+            ["workflow|" + workflow, rowKey],
+            ["workflow-status|" + workflow + "|" + status, rowKey],
+        ];
+    }
+
+    private static JsonObject SummaryEntity(RunSummary summary) => new()
+    {
+        ["RunId"] = summary.RunId,
+        ["Workflow"] = summary.Workflow,
+        ["Status"] = summary.Status,
+
+        // Ticks as strings: JSON numbers default to Edm.Int32 / Double, and Int64 needs a type annotation per property.
+        ["CreatedTicks"] = summary.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture),
+        ["UpdatedTicks"] = summary.UpdatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture),
+        ["NodesDone"] = summary.NodesDone,
+        ["NodesTotal"] = summary.NodesTotal,
+    };
+
+    private static RunSummary ReadSummary(TableEntity entity)
+    {
+        var p = entity.Properties;
+        return new RunSummary(
+            p["RunId"]!.GetValue<string>(),
+            p["Workflow"]!.GetValue<string>(),
+            p["Status"]!.GetValue<string>(),
+            new DateTimeOffset(long.Parse(p["CreatedTicks"]!.GetValue<string>(), CultureInfo.InvariantCulture), TimeSpan.Zero),
+            new DateTimeOffset(long.Parse(p["UpdatedTicks"]!.GetValue<string>(), CultureInfo.InvariantCulture), TimeSpan.Zero),
+            p["NodesDone"]!.GetValue<int>(),
+            p["NodesTotal"]!.GetValue<int>());
+    }
+
+    private static string EncodeToken(string rowKey) => Convert.ToBase64String(Encoding.UTF8.GetBytes(TokenVersion + "|" + rowKey));
+
+    private static string DecodeToken(string token)
+    {
+        string text;
+        try
+        {
+            text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException)
+        {
+            throw InvalidToken();
+        }
+
+        // i1|{19 digits}|{escaped run id}
+        var header = TokenVersion + "|";
+        if (!text.StartsWith(header, StringComparison.Ordinal))
+        {
+            throw InvalidToken();
+        }
+
+        var rowKey = text[header.Length..];
+        if (rowKey.Length < 21 || rowKey[19] != '|' || rowKey.AsSpan(0, 19).IndexOfAnyExceptInRange('0', '9') >= 0)
+        {
+            throw InvalidToken();
+        }
+
+        return rowKey;
+    }
+
+    private static ArgumentException InvalidToken() =>
+        new("the continuation token is not one this run index returned; start again without a token", "query");
+
+    private async Task WritePointerAsync(string partition, string[][] locations, CancellationToken cancellationToken) =>
+        await tables.UpsertAsync(table, partition, PointerRowKey, new JsonObject { ["Rows"] = JsonSerializer.Serialize(locations) }, cancellationToken);
+
+    private sealed class LocationComparer : IEqualityComparer<string[]>
+    {
+        public static readonly LocationComparer Instance = new();
+
+        public bool Equals(string[]? x, string[]? y) => x is not null && y is not null && x[0] == y[0] && x[1] == y[1];
+
+        public int GetHashCode(string[] obj) => HashCode.Combine(obj[0], obj[1]);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text;
+
+namespace FlowFunctions.Storage.Azure;
+
+/// <summary>
+/// Work queues as Azure Storage queues, one per name (prefixed with the store's name prefix). Bodies travel base64
+/// encoded; a body too large for a message (64 KiB) is stored as an artifact and the message carries <c>@sha256:..</c>,
+/// which base64 text can never start with.
+/// </summary>
+internal sealed class AzureWorkQueue : IWorkQueue
+{
+    /// <summary>The most messages one take returns (the service's limit).</summary>
+    internal const int MaxMessagesPerDequeue = 32;
+
+    /// <summary>Message text length kept inline: under the 64 KiB message limit.</summary>
+    internal const int MaxInlineText = 60 * 1024;
+
+    /// <summary>The longest visibility timeout or initial delay (the service's limit); timers re-arm in steps.</summary>
+    internal static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7);
+
+    private const char ArtifactMarker = '@';
+
+    private readonly AzureQueueClient queues;
+    private readonly AzureArtifactStore artifacts;
+    private readonly string prefix;
+    private readonly CreateOnce created = new();
+
+    public AzureWorkQueue(AzureQueueClient queues, AzureArtifactStore artifacts, string prefix)
+    {
+        this.queues = queues;
+        this.artifacts = artifacts;
+        this.prefix = prefix;
+    }
+
+    /// <summary>The service queues this instance created, for test clean-up.</summary>
+    internal IReadOnlyCollection<string> CreatedQueues => created.Names;
+
+    public async Task EnqueueAsync(string queue, string body, TimeSpan initialVisibilityDelay, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ValidateVisibility(initialVisibilityDelay, nameof(initialVisibilityDelay));
+        var name = await EnsureQueueAsync(queue, cancellationToken);
+        var text = Convert.ToBase64String(Encoding.UTF8.GetBytes(body));
+        if (text.Length > MaxInlineText)
+        {
+            text = ArtifactMarker + await artifacts.PutAsync(Encoding.UTF8.GetBytes(body), cancellationToken);
+        }
+
+        await queues.PutAsync(name, text, Seconds(initialVisibilityDelay), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<QueueMessage>> DequeueAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxMessages, MaxMessagesPerDequeue);
+        ValidateVisibility(visibilityTimeout, nameof(visibilityTimeout));
+        var name = await EnsureQueueAsync(queue, cancellationToken);
+
+        // Get Messages takes at least one second of invisibility.
+        var raw = await queues.GetAsync(name, maxMessages, Math.Max(1, Seconds(visibilityTimeout)), cancellationToken);
+        var messages = new List<QueueMessage>(raw.Count);
+        foreach (var message in raw)
+        {
+            messages.Add(new QueueMessage(message.MessageId, message.PopReceipt, await DecodeAsync(message.MessageText, cancellationToken), message.DequeueCount, message.InsertionTime));
+        }
+
+        return messages;
+    }
+
+    public async Task<bool> DeleteAsync(string queue, QueueMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return await queues.DeleteAsync(QueueName(queue), message.Id, message.PopReceipt, cancellationToken);
+    }
+
+    public async Task<QueueMessage?> UpdateVisibilityAsync(string queue, QueueMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ValidateVisibility(visibilityTimeout, nameof(visibilityTimeout));
+        var receipt = await queues.UpdateVisibilityAsync(QueueName(queue), message.Id, message.PopReceipt, Seconds(visibilityTimeout), cancellationToken);
+        return receipt is null ? null : message with { PopReceipt = receipt };
+    }
+
+    public async Task<int> CountAsync(string queue, CancellationToken cancellationToken) =>
+        await queues.ApproximateCountAsync(QueueName(queue), cancellationToken) ?? 0;
+
+    /// <summary>
+    /// Our queue name with the prefix, checked against the service's rules (3-63 lowercase letters, digits and single
+    /// dashes, starting and ending with a letter or digit) so a bad name fails here with a clear message.
+    /// </summary>
+    internal string QueueName(string queue)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        var name = prefix + queue;
+        var valid = name.Length is >= 3 and <= 63
+            && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+            && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            && !name.Contains("--", StringComparison.Ordinal);
+        if (!valid)
+        {
+            throw new ArgumentException(
+                $"'{queue}' cannot name an Azure storage queue ('{name}' with the prefix): use 3-63 lowercase letters, digits and single dashes", nameof(queue));
+        }
+
+        return name;
+    }
+
+    private static int Seconds(TimeSpan value) => (int)Math.Ceiling(value.TotalSeconds);
+
+    private static void ValidateVisibility(TimeSpan value, string name)
+    {
+        if (value < TimeSpan.Zero || value > MaxVisibility)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"must be between 0 and {MaxVisibility.TotalDays} days");
+        }
+    }
+
+    private async Task<string> EnsureQueueAsync(string queue, CancellationToken cancellationToken)
+    {
+        var name = QueueName(queue);
+        await created.EnsureAsync(name, queues.CreateIfNotExistsAsync, cancellationToken);
+        return name;
+    }
+
+    private async Task<string> DecodeAsync(string text, CancellationToken cancellationToken)
+    {
+        if (text.Length > 0 && text[0] == ArtifactMarker)
+        {
+            var bytes = await artifacts.GetAsync(text[1..], cancellationToken)
+                ?? throw new InvalidDataException($"a queue message refers to body {text[1..]}, which is missing");
+            return Encoding.UTF8.GetString(bytes);
+        }
+
+        return Encoding.UTF8.GetString(Convert.FromBase64String(text));
+    }
+}
