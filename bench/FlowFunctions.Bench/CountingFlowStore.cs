@@ -55,6 +55,8 @@ internal sealed class CountingFlowStore(IFlowStore inner) : IFlowStore
 
     private sealed class CountingPartitions(IPartitionStore inner, StorageCounters c) : IPartitionStore
     {
+        public BatchLimits Limits => inner.Limits;
+
         public Task<StoredRow?> GetAsync(string partition, string key, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref c.PartitionGets);

@@ -9,6 +9,9 @@ public interface IPartitionStore
     /// <summary>The largest number of operations one batch may hold (Azure's entity-group limit).</summary>
     const int MaxBatchOperations = 100;
 
+    /// <summary>How much one batch of this store may hold; larger changes must be split by the caller.</summary>
+    BatchLimits Limits { get; }
+
     /// <summary>Reads one row, or null.</summary>
     Task<StoredRow?> GetAsync(string partition, string key, CancellationToken cancellationToken);
 
@@ -22,4 +25,13 @@ public interface IPartitionStore
     /// callers that must run on every store keep to the limit.
     /// </summary>
     Task<IReadOnlyList<string>> ExecuteAsync(string partition, IReadOnlyList<RowOperation> operations, CancellationToken cancellationToken);
+}
+
+/// <summary>The most one atomic batch may hold.</summary>
+/// <param name="Operations">Operations per batch.</param>
+/// <param name="Characters">Characters of keys and values per batch (the request payload, approximately).</param>
+public sealed record BatchLimits(int Operations, long Characters)
+{
+    /// <summary>No practical limit (one SQLite transaction).</summary>
+    public static BatchLimits Unlimited { get; } = new(int.MaxValue, long.MaxValue);
 }

@@ -21,6 +21,7 @@ public sealed class RunProcessor
     private readonly Func<double> _jitter;
     private readonly RunStateStore _states;
     private readonly RunLease _lease;
+    private readonly RunCommitter _committer;
 
     /// <summary>Creates a processor over a store.</summary>
     public RunProcessor(IFlowStore store, EngineOptions options, TimeProvider time, Func<double>? jitter = null)
@@ -31,6 +32,7 @@ public sealed class RunProcessor
         _jitter = jitter ?? (() => RandomNumberGenerator.GetInt32(int.MaxValue) / (double)int.MaxValue);
         _states = new RunStateStore(store, options);
         _lease = new RunLease(store.Partitions, time, options.LeaseDuration);
+        _committer = new RunCommitter(store);
     }
 
     internal RunStateStore States => _states;
@@ -58,9 +60,8 @@ public sealed class RunProcessor
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
         var decision = RunDecider.Decide(null, new RunEvent.RunStarted(runId, spec, inputs), Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
-        var ops = await _states.DiffAsync(null, decision.State, null, specHash, 1, cancellationToken);
-        ops.Add(new RowOperation.Insert(RunRows.Sequence(1), "{}"));
-        AddOutboxAndHistory(ops, decision.Effects, decision.Transitions, 1);
+        var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, cancellationToken);
+        AddOutboxAndHistory(rows, decision.Effects, decision.Transitions, 1);
         if (await _store.Partitions.GetAsync(runId, RunRows.Header, cancellationToken) is not null)
         {
             throw new RunAlreadyExistsException(runId);
@@ -69,9 +70,10 @@ public sealed class RunProcessor
         // Listed before it is committed: housekeeping finds runs through the index, so a crash right after the
         // commit (outbox written, nothing dispatched) is repaired by its sweep instead of leaving a run nobody wakes.
         await UpdateIndexAsync(decision.State, cancellationToken);
+        long sequence;
         try
         {
-            await _store.Partitions.ExecuteAsync(runId, ops, cancellationToken);
+            sequence = await _committer.CommitAsync(runId, 0, header, rows, cancellationToken);
         }
         catch (BatchConflictException ex) when (ex.Key == RunRows.Sequence(1))
         {
@@ -84,8 +86,8 @@ public sealed class RunProcessor
             throw new RunAlreadyExistsException(runId);
         }
 
-        _states.Remember(new StoredRun(decision.State, 1, specHash));
-        await DispatchAsync(runId, 1, decision.Effects, cancellationToken);
+        _states.Remember(new StoredRun(decision.State, sequence, specHash));
+        await DispatchAsync(runId, sequence, decision.Effects, cancellationToken);
         return runId;
     }
 
@@ -120,23 +122,25 @@ public sealed class RunProcessor
     {
         var arrival = _time.GetUtcNow().UtcTicks;
         var rows = events.DistinctBy(e => e.EventId)
-            .Select(e => new RowOperation.Insert(RunRows.Inbox(e.EventId), new JsonObject { ["arrival"] = arrival, ["event"] = RunJson.WriteEvent(e.Event) }.ToJsonString()))
-            .ToList();
-        try
+            .Select(e => new RowOperation.Insert(RunRows.Inbox(e.EventId), new JsonObject { ["arrival"] = arrival, ["event"] = RunJson.WriteEvent(e.Event) }.ToJsonString()));
+        foreach (var chunk in rows.Chunk(_store.Partitions.Limits.Operations))
         {
-            await _store.Partitions.ExecuteAsync(runId, rows, cancellationToken);
-        }
-        catch (BatchConflictException ex) when (ex.Kind == ConflictKind.AlreadyExists)
-        {
-            foreach (var row in rows)
+            try
             {
-                try
+                await _store.Partitions.ExecuteAsync(runId, chunk, cancellationToken);
+            }
+            catch (BatchConflictException ex) when (ex.Kind == ConflictKind.AlreadyExists)
+            {
+                foreach (var row in chunk)
                 {
-                    await _store.Partitions.ExecuteAsync(runId, [row], cancellationToken);
-                }
-                catch (BatchConflictException duplicate) when (duplicate.Kind == ConflictKind.AlreadyExists)
-                {
-                    // Stored by an earlier delivery.
+                    try
+                    {
+                        await _store.Partitions.ExecuteAsync(runId, [row], cancellationToken);
+                    }
+                    catch (BatchConflictException duplicate) when (duplicate.Kind == ConflictKind.AlreadyExists)
+                    {
+                        // Stored by an earlier delivery.
+                    }
                 }
             }
         }
@@ -190,6 +194,14 @@ public sealed class RunProcessor
             return false;
         }
 
+        if (run.PendingCommit is { } pending)
+        {
+            // A writer died in the middle of a chunked commit: finish it before anything else reads the rows.
+            await _committer.FinishPendingAsync(runId, run.Sequence, pending, ct);
+            _states.Forget(runId);
+            return true;
+        }
+
         var leftovers = await _store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, ct);
         if (leftovers.Count > 0)
         {
@@ -232,17 +244,14 @@ public sealed class RunProcessor
             budget -= decision.Effects.Count(e => e is Effect.ScheduleActivity or Effect.ArmTimer);
         }
 
-        var sequence = run.Sequence + 1;
         // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
-        var ops = await _states.DiffAsync(run.State, state, changed, run.SpecHash, sequence, ct);
-
-        ops.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
-        ops.Add(new RowOperation.Delete(RunRows.Sequence(run.Sequence)));
-        ops.Add(new RowOperation.Insert(RunRows.Sequence(sequence), "{}"));
-        AddOutboxAndHistory(ops, effects, transitions, sequence);
+        var (header, rows) = await _states.DiffAsync(run.State, state, changed, run.SpecHash, ct);
+        rows.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
+        AddOutboxAndHistory(rows, effects, transitions, run.Sequence + 1);
+        long sequence;
         try
         {
-            await _store.Partitions.ExecuteAsync(runId, ops, ct);
+            sequence = await _committer.CommitAsync(runId, run.Sequence, header, rows, ct);
         }
         catch (BatchConflictException)
         {
@@ -338,14 +347,16 @@ public sealed class RunProcessor
         WorkSignal.Notify();
         ControlSignal.Notify();
 
-        var deletes = outbox.Select(r => (RowOperation)new RowOperation.Delete(r.Key)).ToList();
-        try
+        foreach (var deletes in outbox.Select(r => (RowOperation)new RowOperation.Delete(r.Key)).Chunk(_store.Partitions.Limits.Operations))
         {
-            await _store.Partitions.ExecuteAsync(runId, deletes, ct);
-        }
-        catch (BatchConflictException)
-        {
-            // Already deleted by an episode that dispatched the same leftovers; dispatch is idempotent downstream.
+            try
+            {
+                await _store.Partitions.ExecuteAsync(runId, deletes, ct);
+            }
+            catch (BatchConflictException)
+            {
+                // Already deleted by an episode that dispatched the same leftovers; dispatch is idempotent downstream.
+            }
         }
     }
 

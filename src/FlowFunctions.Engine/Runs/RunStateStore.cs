@@ -14,7 +14,8 @@ namespace FlowFunctions.Engine.Runs;
 /// <param name="State">The run state.</param>
 /// <param name="Sequence">The fencing sequence of the commit that wrote it.</param>
 /// <param name="SpecHash">The artifact hash of the spec text.</param>
-internal sealed record StoredRun(RunState State, long Sequence, string SpecHash);
+/// <param name="PendingCommit">When a writer crashed in the middle of a chunked commit: its journal and progress.</param>
+internal sealed record StoredRun(RunState State, long Sequence, string SpecHash, JsonObject? PendingCommit = null);
 
 /// <summary>
 /// Maps a <see cref="RunState"/> to the rows of its partition and back. Writes are deltas: only nodes and map
@@ -100,6 +101,12 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             nodes[id] = await ReadNodeAsync(json, map, ct);
         }
 
+        foreach (var missing in spec.Nodes.Where(n => !nodes.ContainsKey(n.Id)))
+        {
+            // Only while a chunked commit is half-applied can a node have no row yet: it reads as not started.
+            nodes[missing.Id] = new NodeState { Id = missing.Id, OpenNeeds = missing.Needs.Length };
+        }
+
         var state = new RunState
         {
             RunId = runId,
@@ -115,8 +122,13 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             TerminalNodes = head["terminalNodes"]!.GetValue<int>(),
             Outputs = head["outputs"]?.AsObject().DeepClone().AsObject(),
         };
-        var loaded = new StoredRun(state, sequence, specHash);
-        Remember(loaded);
+        var pending = head["pendingCommit"]?.AsObject().DeepClone().AsObject();
+        var loaded = new StoredRun(state, sequence, specHash, pending);
+        if (pending is null)
+        {
+            Remember(loaded);
+        }
+
         return loaded;
     }
 
@@ -141,9 +153,9 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
     /// The row writes that turn <paramref name="before"/> (null for a new run) into <paramref name="after"/>, looking
     /// only at <paramref name="changed"/> nodes (all of them for a new run), so an episode costs what it changed.
     /// </summary>
-    public async Task<List<RowOperation>> DiffAsync(RunState? before, RunState after, IEnumerable<string>? changed, string specHash, long sequence, CancellationToken ct)
+    public async Task<(JsonObject Header, List<RowOperation> Rows)> DiffAsync(RunState? before, RunState after, IEnumerable<string>? changed, string specHash, CancellationToken ct)
     {
-        var ops = new List<RowOperation> { new RowOperation.Upsert(RunRows.Header, WriteHeader(after, specHash, sequence).ToJsonString()) };
+        var ops = new List<RowOperation>();
         foreach (var id in before is null ? after.Nodes.Keys : changed ?? after.Nodes.Keys)
         {
             var node = after.Nodes[id];
@@ -182,16 +194,16 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             }
         }
 
-        return ops;
+        return (WriteHeader(after, specHash), ops);
     }
 
-    private static JsonObject WriteHeader(RunState state, string specHash, long sequence) => new()
+    /// <summary>The header row's value; the committer adds the fencing sequence (<c>seq</c>).</summary>
+    private static JsonObject WriteHeader(RunState state, string specHash) => new()
     {
         ["runId"] = state.RunId,
         ["workflow"] = state.Spec.Name,
         ["specHash"] = specHash,
         ["revision"] = state.GraphRevision,
-        ["seq"] = sequence,
         ["inputs"] = state.Inputs.DeepClone(),
         ["status"] = state.Status.ToString(),
         ["reason"] = state.Reason,

@@ -45,6 +45,12 @@ internal sealed class AzurePartitionStore : IPartitionStore
         this.artifacts = artifacts;
     }
 
+    /// <summary>
+    /// An entity-group transaction holds at most 100 operations and 4 MiB; the character budget leaves room for the
+    /// multipart framing and the properties each row carries besides its value.
+    /// </summary>
+    public BatchLimits Limits { get; } = new(IPartitionStore.MaxBatchOperations, 3_000_000);
+
     public async Task<StoredRow?> GetAsync(string partition, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(partition);

@@ -15,6 +15,9 @@ internal sealed class SqlitePartitionStore : IPartitionStore
 
     public SqlitePartitionStore(SqliteConnectionFactory connections) => this.connections = connections;
 
+    /// <summary>A batch is one SQLite transaction: no practical limit.</summary>
+    public BatchLimits Limits => BatchLimits.Unlimited;
+
     public async Task<StoredRow?> GetAsync(string partition, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(partition);
