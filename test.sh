@@ -18,7 +18,7 @@ status=${PIPESTATUS[0]}
 
 # dotnet test prints one "Passed!/Failed!  - Failed: a, Passed: b, Skipped: c, ..." line per test project.
 awk '
-  /(Passed|Failed)! +- +Failed:/ {
+  /(Passed|Failed|Skipped)! +- +Failed:/ {
     gsub(/,/, "");
     for (i = 1; i <= NF; i++) {
       if ($i == "Failed:")  failed  += $(i + 1);

@@ -1,10 +1,12 @@
 using FlowFunctions.Engine;
 using Microsoft.Extensions.Logging;
+using FlowFunctions.Storage;
+using FlowFunctions.Storage.Azure;
 using FlowFunctions.Storage.Sqlite;
 
 namespace FlowFunctions.Cli;
 
-/// <summary>Opens the engine over the embedded SQLite store that the CLI commands share.</summary>
+/// <summary>Opens the engine over the store the CLI commands share: a SQLite file, or an Azure Storage account.</summary>
 internal static class EngineFactory
 {
     /// <summary>Worker logs for a terminal: one line each, on stderr so that stdout stays the command's output.</summary>
@@ -17,12 +19,22 @@ internal static class EngineFactory
         })
         .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
 
-    public static FlowEngine Open(string storePath, EngineOptions? options = null, IReadOnlyList<string>? allowedHosts = null) =>
-        FlowEngine.Create(new SqliteFlowStore(storePath, TimeProvider.System), options, configureActivities: activities =>
+    public static FlowEngine Open(string store, EngineOptions? options = null, IReadOnlyList<string>? allowedHosts = null) =>
+        FlowEngine.Create(OpenStore(store), options, configureActivities: activities =>
         {
             foreach (var host in allowedHosts ?? [])
             {
                 activities.Http.AllowedHosts.Add(host);
             }
         });
+
+    /// <summary>
+    /// <c>--store</c> is an Azure Storage connection string when it has a <c>key=value</c> pair
+    /// (<c>UseDevelopmentStorage=true</c>, <c>AccountName=...;AccountKey=...</c>, <c>TableEndpoint=...</c>), else a SQLite file path.
+    /// </summary>
+    public static IFlowStore OpenStore(string store) => IsConnectionString(store)
+        ? new AzureFlowStore(store, TimeProvider.System)
+        : new SqliteFlowStore(store, TimeProvider.System);
+
+    public static bool IsConnectionString(string store) => store.Contains('=', StringComparison.Ordinal);
 }

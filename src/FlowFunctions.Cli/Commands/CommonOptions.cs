@@ -22,7 +22,7 @@ internal static class CommonOptions
 
     public static Option<string> Store() => new("--store")
     {
-        Description = "The SQLite store file (created when missing).",
+        Description = "Where runs are stored: a SQLite file (created when missing) or an Azure Storage connection string such as UseDevelopmentStorage=true.",
         DefaultValueFactory = _ => Path.Combine(".flow", "flow.db"),
     };
 

@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+
+namespace FlowFunctions.Cli.Tests.Commands;
+
+/// <summary>
+/// The CLI against an Azure Storage account (Azurite under ./test.sh, which sets FLOWFUNCTIONS_TEST_AZURE): the same
+/// commands and documents as on SQLite. Without the variable they are reported as skipped, with the reason.
+/// </summary>
+public sealed class AzureStoreRunTests
+{
+    private static readonly string Store = Environment.GetEnvironmentVariable(AzureTheoryAttribute.Variable) ?? string.Empty;
+
+    private static string Sample(string name) => Path.Combine(RepositoryPaths.Samples, name);
+
+    [AzureTheory]
+    [InlineData("etl-report.yaml", """{"count":3,"message":"Processed 3 files in eu, starting with sales.csv"}""")]
+    [InlineData("flaky-retries.yaml", """{"rows":42,"enriched":false}""")]
+    [InlineData("fanout-report.yaml", """{"title":"Report for 2026-Q3","sales":1250,"sources":3}""")]
+    public async Task Run_OnAzureStorage_SucceedsWithTheSameOutputs(string sample, string outputs)
+    {
+        var (code, stdout, stderr) = await CliRunner.RunAsync("run", Sample(sample), "--store", Store, "--output", "json");
+
+        stderr.ShouldBeEmpty();
+        code.ShouldBe(0);
+        var document = JsonNode.Parse(stdout)!;
+        JsonNode.DeepEquals(document["outputs"], JsonNode.Parse(outputs)).ShouldBeTrue(document["outputs"]!.ToJsonString());
+
+        var runId = document["runId"]!.GetValue<string>();
+        var (statusCode, status, _) = await CliRunner.RunAsync("status", runId, "--store", Store, "--output", "json");
+        statusCode.ShouldBe(0);
+        JsonNode.DeepEquals(JsonNode.Parse(status), document).ShouldBeTrue();
+        var (_, events, _) = await CliRunner.RunAsync("events", runId, "--store", Store, "--output", "json");
+        JsonNode.Parse(events)!.AsArray().ShouldNotBeEmpty();
+    }
+}
+
+/// <summary>A theory that needs an Azure Storage account: skipped, with the way to run it, when none is configured.</summary>
+public sealed class AzureTheoryAttribute : TheoryAttribute
+{
+    public const string Variable = "FLOWFUNCTIONS_TEST_AZURE";
+
+    public AzureTheoryAttribute()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)))
+        {
+            Skip = $"needs Azurite: run ./test.sh (it starts Azurite and sets {Variable})";
+        }
+    }
+}
