@@ -6,6 +6,7 @@ using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Validation;
 using FlowFunctions.Engine;
 using FlowFunctions.Storage;
+using FlowFunctions.Storage.Azure;
 using FlowFunctions.Storage.Sqlite;
 
 namespace FlowFunctions.Bench;
@@ -15,27 +16,32 @@ internal static class Scenarios
 {
     public const string ResultPrefix = "RESULT ";
 
-    public static async Task<int> RunChildAsync(string scenario)
+    /// <summary>The Azure Storage account of <c>--azurite</c> runs: FLOWFUNCTIONS_BENCH_AZURE, else the local Azurite.</summary>
+    public static string AzureConnectionString =>
+        Environment.GetEnvironmentVariable("FLOWFUNCTIONS_BENCH_AZURE") is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
+
+    public static async Task<int> RunChildAsync(string scenario, bool azure)
     {
         var parts = scenario.Split(':');
         var kind = parts[0];
         var size = int.Parse(parts[1], CultureInfo.InvariantCulture);
 
-        // Warm-up: the same shape at a small size in its own file, so that JIT and first-use costs do not land in the
-        // measured run (they would flatter the larger size's ratio otherwise).
+        // Warm-up: the same shape at a small size in its own file (or name prefix), so that JIT and first-use costs do
+        // not land in the measured run (they would flatter the larger size's ratio otherwise).
         var warmSize = kind == "chain" ? 20 : 100;
-        _ = kind == "baseline" ? await BaselineAsync(warmSize) : await EngineAsync(kind, warmSize);
+        _ = kind == "baseline" ? await BaselineAsync(warmSize, azure) : await EngineAsync(kind, warmSize, azure);
         GC.Collect();
         GC.WaitForPendingFinalizers();
 
-        var result = kind == "baseline" ? await BaselineAsync(size) : await EngineAsync(kind, size);
+        var result = kind == "baseline" ? await BaselineAsync(size, azure) : await EngineAsync(kind, size, azure);
         result["scenario"] = scenario;
+        result["store"] = azure ? "azure" : "sqlite";
         result["peakWorkingSetMB"] = PeakWorkingSetBytes() / (1024.0 * 1024.0);
         Console.WriteLine(ResultPrefix + result.ToJsonString());
         return 0;
     }
 
-    private static async Task<JsonObject> EngineAsync(string kind, int size)
+    private static async Task<JsonObject> EngineAsync(string kind, int size, bool azure)
     {
         var text = kind switch
         {
@@ -46,23 +52,23 @@ internal static class Scenarios
         };
         var nodes = kind == "map" ? size + 2 : size;
 
-        var path = TempDatabase();
-        try
+        await using var stores = BenchStores.Open(azure, kind);
         {
             var loadWatch = Stopwatch.StartNew();
             var loaded = SpecLoader.Load(text, SpecFormat.Yaml);
             var spec = loaded.Spec ?? throw new InvalidOperationException("bench spec does not validate: " + string.Join("; ", loaded.Errors));
             loadWatch.Stop();
 
-            var counting = new CountingFlowStore(new SqliteFlowStore(path, TimeProvider.System));
+            var counting = stores.Counted;
             await using var engine = FlowEngine.Create(counting);
 
-            // Polling goes through a second, uncounted store on the same file: a cheap header read, not engine work.
-            await using var poll = new SqliteFlowStore(path, TimeProvider.System);
+            // Polling goes through a second, uncounted store on the same file (or prefix): a cheap header read, not engine work.
+            var poll = stores.Poll;
 
             using var stop = new CancellationTokenSource();
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
             var before = counting.Counters.Snapshot();
+            var httpBefore = stores.Http?.Snapshot();
             var watch = Stopwatch.StartNew();
             var worker = Task.Run(() => engine.CreateWorker().RunAsync(stop.Token));
             var runId = await engine.StartRunAsync(spec, text, null);
@@ -81,12 +87,14 @@ internal static class Scenarios
 
             watch.Stop();
             var after = counting.Counters.Snapshot();
+            var httpAfter = stores.Http?.Snapshot();
             var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
             await stop.CancelAsync();
             await worker;
 
             var state = await engine.GetRunAsync(runId) ?? throw new InvalidOperationException("run vanished");
             var result = Common(watch.Elapsed, nodes, before, after);
+            AddHttp(result, httpBefore, httpAfter);
             result["status"] = status;
             result["specLoadSeconds"] = loadWatch.Elapsed.TotalSeconds;
             result["engineSeconds"] = ((state.CompletedAt ?? state.StartedAt) - state.StartedAt).TotalSeconds;
@@ -99,10 +107,6 @@ internal static class Scenarios
             }
 
             return result;
-        }
-        finally
-        {
-            DeleteDatabase(path);
         }
     }
 
@@ -125,18 +129,18 @@ internal static class Scenarios
     /// The raw baseline: the same number of items through the bare work queue (enqueue all, dequeue in batches of 32,
     /// one partition upsert and one message delete each), on the same store type, sequentially, no engine.
     /// </summary>
-    private static async Task<JsonObject> BaselineAsync(int items)
+    private static async Task<JsonObject> BaselineAsync(int items, bool azure)
     {
-        var path = TempDatabase();
-        try
+        await using var stores = BenchStores.Open(azure, "baseline");
         {
-            var counting = new CountingFlowStore(new SqliteFlowStore(path, TimeProvider.System));
-            await using var store = counting;
+            var counting = stores.Counted;
+            var store = counting;
             const string queue = "bench-work";
             const string partition = "baseline";
             var ct = CancellationToken.None;
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
             var before = counting.Counters.Snapshot();
+            var httpBefore = stores.Http?.Snapshot();
             var watch = Stopwatch.StartNew();
             for (var i = 0; i < items; i++)
             {
@@ -162,13 +166,23 @@ internal static class Scenarios
             watch.Stop();
             var after = counting.Counters.Snapshot();
             var result = Common(watch.Elapsed, items, before, after);
+            AddHttp(result, httpBefore, stores.Http?.Snapshot());
             result["allocatedMB"] = (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / (1024.0 * 1024.0);
             return result;
         }
-        finally
+    }
+
+    /// <summary>HTTP requests by kind during the measured window (Azure store only): "http" total and "httpByKind".</summary>
+    private static void AddHttp(JsonObject result, IReadOnlyDictionary<string, long>? before, IReadOnlyDictionary<string, long>? after)
+    {
+        if (before is null || after is null)
         {
-            DeleteDatabase(path);
+            return;
         }
+
+        var byKind = after.Select(kv => KeyValuePair.Create(kv.Key, kv.Value - before.GetValueOrDefault(kv.Key))).Where(kv => kv.Value > 0).OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        result["http"] = byKind.Sum(kv => kv.Value);
+        result["httpByKind"] = new JsonObject([.. byKind.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]);
     }
 
     private static JsonObject Common(TimeSpan elapsed, int nodes, StorageCounters before, StorageCounters after)
@@ -184,6 +198,7 @@ internal static class Scenarios
             ["counters"] = new JsonObject
             {
                 ["partitionGets"] = D(c => c.PartitionGets),
+                ["partitionGetManys"] = D(c => c.PartitionGetManys),
                 ["partitionQueries"] = D(c => c.PartitionQueries),
                 ["partitionRowsRead"] = D(c => c.PartitionRowsRead),
                 ["partitionBatches"] = D(c => c.PartitionBatches),
@@ -233,9 +248,9 @@ internal static class Scenarios
         return self.PeakWorkingSet64;
     }
 
-    private static string TempDatabase() => Path.Combine(Path.GetTempPath(), $"flowbench-{Guid.NewGuid():N}.db");
+    internal static string TempDatabase() => Path.Combine(Path.GetTempPath(), $"flowbench-{Guid.NewGuid():N}.db");
 
-    private static void DeleteDatabase(string path)
+    internal static void DeleteDatabase(string path)
     {
         foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
         {

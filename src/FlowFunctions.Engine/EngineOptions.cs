@@ -36,6 +36,12 @@ public sealed class EngineOptions
     /// </summary>
     public int WorkItemsPerMessage { get; set; } = 8;
 
+    /// <summary>
+    /// While a run's status does not change, its run index entry (progress, updated time) is rewritten at most this
+    /// often by one process; status changes are written at once. Zero writes it after every episode.
+    /// </summary>
+    public TimeSpan IndexRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How many runs' states this process keeps in memory between episodes.</summary>
     public int StateCacheSize { get; set; } = 1024;
 

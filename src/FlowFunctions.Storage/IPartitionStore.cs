@@ -15,6 +15,26 @@ public interface IPartitionStore
     /// <summary>Reads one row, or null.</summary>
     Task<StoredRow?> GetAsync(string partition, string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads several rows of one partition; the result maps each key that exists to its row (missing keys are absent).
+    /// Stores that can read them in fewer round trips override this (Azure: one query per 14 keys); the default reads
+    /// them one by one.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, StoredRow>> GetManyAsync(string partition, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var rows = new Dictionary<string, StoredRow>(StringComparer.Ordinal);
+        foreach (var key in keys.Distinct(StringComparer.Ordinal))
+        {
+            if (await GetAsync(partition, key, cancellationToken) is { } row)
+            {
+                rows[key] = row;
+            }
+        }
+
+        return rows;
+    }
+
     /// <summary>Reads every row whose key starts with <paramref name="keyPrefix"/>, ordered by key (ordinal).</summary>
     Task<IReadOnlyList<StoredRow>> QueryAsync(string partition, string keyPrefix, CancellationToken cancellationToken);
 

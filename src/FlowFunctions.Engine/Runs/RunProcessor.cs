@@ -48,6 +48,11 @@ public sealed class RunProcessor
 
     private long _episodes;
 
+    /// <summary>The last index write of each run by this process: its status, the sequence it described, and when.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IndexedSummary> _indexed = new(StringComparer.Ordinal);
+
+    private sealed record IndexedSummary(string Status, long Sequence, DateTimeOffset At);
+
     /// <summary>Transitions per history row: small enough for a 64 KiB Table property, large enough to be few rows.</summary>
     private const int HistoryRowSize = 100;
 
@@ -267,7 +272,7 @@ public sealed class RunProcessor
         // them and the episode that dispatches them updates the index. In the other order, a crash after the last
         // episode deleted its outbox (run:complete) left the index saying Running forever, and housekeeping, which
         // finds runs through the index, had nothing left to repair it from.
-        await UpdateIndexAsync(state, ct);
+        await UpdateIndexAsync(state, ct, committedFrom: run.Sequence, committed: sequence);
         await DispatchAsync(runId, sequence, effects, ct);
         return true;
     }
@@ -364,10 +369,42 @@ public sealed class RunProcessor
     internal TimeSpan ClampDelay(TimeSpan delay) =>
         delay <= TimeSpan.Zero ? TimeSpan.Zero : delay > _options.MaxTimerStep ? _options.MaxTimerStep : delay;
 
-    private async Task UpdateIndexAsync(RunState state, CancellationToken ct) =>
-        await _store.Runs.UpsertAsync(
-            new RunSummary(state.RunId, state.Spec.Name, state.Status.ToString(), state.StartedAt, _time.GetUtcNow(), state.TerminalNodes, state.Nodes.Count),
-            ct);
+    /// <summary>
+    /// Writes the run's summary to the index. After an episode (<paramref name="committed"/> given) the write is skipped
+    /// when it would only refresh progress: the status is the one this process last wrote, no other writer committed
+    /// since (the episode started from the sequence of that write, and other writers update the index only after a
+    /// commit of their own), and that write is younger than <see cref="EngineOptions.IndexRefreshInterval"/>. A status
+    /// change is never skipped, so the crash-safety rule (index before outbox deletion) holds for every status the
+    /// housekeeping sweep relies on. On Azure an index upsert is five requests or more (AzureRunIndex), which on a
+    /// chain was as much as the rest of the episode.
+    /// </summary>
+    private async Task UpdateIndexAsync(RunState state, CancellationToken ct, long? committedFrom = null, long? committed = null)
+    {
+        var now = _time.GetUtcNow();
+        var status = state.Status.ToString();
+        if (committed is not null
+            && _indexed.TryGetValue(state.RunId, out var last)
+            && last.Status == status
+            && last.Sequence == committedFrom
+            && now - last.At < _options.IndexRefreshInterval)
+        {
+            _indexed[state.RunId] = last with { Sequence = committed.Value };
+            return;
+        }
+
+        _indexed.TryRemove(state.RunId, out _);
+        await _store.Runs.UpsertAsync(new RunSummary(state.RunId, state.Spec.Name, status, state.StartedAt, now, state.TerminalNodes, state.Nodes.Count), ct);
+        if (committed is not null && !state.Status.IsTerminal())
+        {
+            // Bounded like the state cache: an entry only saves requests, losing one costs one upsert.
+            if (_indexed.Count >= Math.Max(_options.StateCacheSize, 1))
+            {
+                _indexed.Clear();
+            }
+
+            _indexed[state.RunId] = new IndexedSummary(status, committed.Value, now);
+        }
+    }
 
     private DecisionContext Context(int budget) => new(_time.GetUtcNow(), _jitter(), Math.Max(budget, 0));
 

@@ -265,7 +265,9 @@ public sealed class FlowWorker
         var heartbeat = HeartbeatAsync(items, lease, heartbeatStop.Token);
         try
         {
-            await Task.WhenAll(items.Select(ExecuteOneAsync));
+            // One read for the whole message (one query on Azure instead of a point read per item).
+            var current = await CurrentAttemptsAsync(items, CancellationToken.None);
+            await Task.WhenAll(items.Select(item => ExecuteOneAsync(item, current.Contains(item))));
         }
         finally
         {
@@ -297,10 +299,10 @@ public sealed class FlowWorker
         await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
     }
 
-    private async Task ExecuteOneAsync(WorkItem item)
+    private async Task ExecuteOneAsync(WorkItem item, bool isCurrent)
     {
         var request = item.Request;
-        if (!await IsCurrentAsync(request, CancellationToken.None))
+        if (!isCurrent)
         {
             // The attempt was superseded (cancelled, timed out, redriven): executing it would be wasted at best.
             item.Superseded = true;
@@ -341,13 +343,12 @@ public sealed class FlowWorker
                     lease.Current = renewed;
                 }
 
-                foreach (var item in items.Where(i => i.Result is null && !i.Superseded))
+                var unfinished = items.Where(i => i.Result is null && !i.Superseded).ToList();
+                var current = await CurrentAttemptsAsync(unfinished, stop);
+                foreach (var item in unfinished.Where(i => !current.Contains(i)))
                 {
-                    if (!await IsCurrentAsync(item.Request, stop))
-                    {
-                        item.Superseded = true;
-                        await item.Cancellation.CancelAsync();
-                    }
+                    item.Superseded = true;
+                    await item.Cancellation.CancelAsync();
                 }
             }
         }
@@ -357,20 +358,39 @@ public sealed class FlowWorker
         }
     }
 
-    /// <summary>Whether the work item's attempt is the one the run is waiting for (one point read of the node's row).</summary>
-    private async Task<bool> IsCurrentAsync(ActivityRequest request, CancellationToken ct)
+    /// <summary>
+    /// The items whose attempt is the one the run is waiting for. The items of a message belong to one run, so their
+    /// node rows are read with one <see cref="IPartitionStore.GetManyAsync"/> (one request on Azure for up to 14 items,
+    /// where a point read per item was most of the requests per node on a wide fan-out).
+    /// </summary>
+    private async Task<HashSet<WorkItem>> CurrentAttemptsAsync(IReadOnlyList<WorkItem> items, CancellationToken ct)
     {
-        var key = MapChildId.TryParse(request.NodeId, out var mapId, out var index) ? RunRows.Child(mapId, index) : RunRows.Node(request.NodeId);
-        var row = await _store.Partitions.GetAsync(request.RunId, key, ct);
-        if (row is null)
+        var current = new HashSet<WorkItem>();
+        if (items.Count == 0)
         {
-            return false;
+            return current;
         }
 
-        var node = JsonNode.Parse(row.Value)!;
-        return node["status"]!.GetValue<string>() == nameof(NodeStatus.Running)
-            && node["attempt"]!.GetValue<int>() == request.Attempt
-            && node["incarnation"]!.GetValue<int>() == request.Incarnation;
+        static string Key(ActivityRequest r) => MapChildId.TryParse(r.NodeId, out var mapId, out var index) ? RunRows.Child(mapId, index) : RunRows.Node(r.NodeId);
+        foreach (var run in items.GroupBy(i => i.Request.RunId, StringComparer.Ordinal))
+        {
+            var rows = await _store.Partitions.GetManyAsync(run.Key, [.. run.Select(i => Key(i.Request))], ct);
+            foreach (var item in run)
+            {
+                if (rows.TryGetValue(Key(item.Request), out var row))
+                {
+                    var node = JsonNode.Parse(row.Value)!;
+                    if (node["status"]!.GetValue<string>() == nameof(NodeStatus.Running)
+                        && node["attempt"]!.GetValue<int>() == item.Request.Attempt
+                        && node["incarnation"]!.GetValue<int>() == item.Request.Incarnation)
+                    {
+                        current.Add(item);
+                    }
+                }
+            }
+        }
+
+        return current;
     }
 
     private async Task HousekeepingLoopAsync(CancellationToken stop)

@@ -26,4 +26,10 @@ public sealed class AzureFlowStoreOptions
 
     /// <summary>The HTTP transport; null uses Azure.Core's default. Tests pass a fake one.</summary>
     public HttpPipelineTransport? Transport { get; init; }
+
+    /// <summary>
+    /// Extra policies added to every service's pipeline after the retry policy, so they see each HTTP request the
+    /// store sends, retries included (benchmarks count storage operations this way). Empty by default.
+    /// </summary>
+    public IReadOnlyList<HttpPipelinePolicy> AdditionalPolicies { get; init; } = [];
 }

@@ -28,6 +28,9 @@ internal sealed class AzurePartitionStore : IPartitionStore
     /// <summary>How many value properties one entity may use before the value moves to a blob.</summary>
     internal const int MaxChunks = 15;
 
+    /// <summary>Keys per <see cref="GetManyAsync"/> query: a filter may hold at most 15 comparisons, one is the PartitionKey.</summary>
+    internal const int MaxKeysPerQuery = 14;
+
     private const string ValueProperty = "V";
     private const string BlobProperty = "VBlob";
     private const string WriteIdProperty = "W";
@@ -58,6 +61,36 @@ internal sealed class AzurePartitionStore : IPartitionStore
         await EnsureTableAsync(cancellationToken);
         var entity = await tables.GetAsync(table, TableKeyEscaping.Escape(partition), TableKeyEscaping.Escape(key), cancellationToken);
         return entity is null ? null : new StoredRow(key, await ReadValueAsync(entity, cancellationToken), ComposeETag(entity));
+    }
+
+    /// <summary>
+    /// One query per <see cref="MaxKeysPerQuery"/> keys (<c>PartitionKey eq p and (RowKey eq a or RowKey eq b ..)</c>)
+    /// instead of a point read each: a worker checks all work items of a message with one request.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, StoredRow>> GetManyAsync(string partition, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(keys);
+        var rows = new Dictionary<string, StoredRow>(StringComparer.Ordinal);
+        var distinct = keys.Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count == 0)
+        {
+            return rows;
+        }
+
+        await EnsureTableAsync(cancellationToken);
+        var partitionFilter = "PartitionKey eq " + AzureTableClient.Literal(TableKeyEscaping.Escape(partition));
+        foreach (var chunk in distinct.Chunk(MaxKeysPerQuery))
+        {
+            var filter = partitionFilter + " and (" + string.Join(" or ", chunk.Select(key => "RowKey eq " + AzureTableClient.Literal(TableKeyEscaping.Escape(key)))) + ")";
+            foreach (var entity in await tables.QueryAllAsync(table, filter, cancellationToken))
+            {
+                var key = TableKeyEscaping.Unescape(entity.RowKey);
+                rows[key] = new StoredRow(key, await ReadValueAsync(entity, cancellationToken), ComposeETag(entity));
+            }
+        }
+
+        return rows;
     }
 
     public async Task<IReadOnlyList<StoredRow>> QueryAsync(string partition, string keyPrefix, CancellationToken cancellationToken)

@@ -30,7 +30,9 @@ internal static class StoragePipelineFactory
         HttpPipelinePolicy authentication = account.AccountKey is { } key
             ? new SharedKeyAuthenticationPolicy(new SharedKeySigner(account.AccountName!, key), tableService, timeProvider)
             : new BearerTokenAuthenticationPolicy(credential ?? throw new InvalidOperationException("no account key and no credential"), StorageScope);
-        return HttpPipelineBuilder.Build(clientOptions, [], [authentication], new ResponseClassifier());
+        // Per retry: the additional policies see every attempt; authentication stays last so it signs what is sent.
+        HttpPipelinePolicy[] perRetry = [.. options.AdditionalPolicies, authentication];
+        return HttpPipelineBuilder.Build(clientOptions, [], perRetry, new ResponseClassifier());
     }
 
     private sealed class StorageClientOptions : ClientOptions

@@ -30,6 +30,25 @@ public abstract class PartitionStoreContract : FlowStoreContract
     }
 
     [ContractFact]
+    public async Task GetMany_ReturnsExistingRowsWithCurrentETagsAndOmitsMissingOnes()
+    {
+        // More keys than one Azure query may name (14), a duplicate, a missing key, and a key needing escaping.
+        var keys = Enumerable.Range(0, 20).Select(i => $"node|n{i}").Append("node|it's/#?").ToList();
+        var etags = await Partitions.ExecuteAsync(Run, [.. keys.Select(k => (RowOperation)new RowOperation.Insert(k, $"\"{k}\""))], None);
+        await Partitions.ExecuteAsync("other-run", [new RowOperation.Insert("node|missing", "{}")], None);
+
+        var rows = await Partitions.GetManyAsync(Run, [.. keys, "node|n3", "node|missing"], None);
+
+        rows.Count.ShouldBe(keys.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            rows[keys[i]].ShouldBe(new StoredRow(keys[i], $"\"{keys[i]}\"", etags[i]));
+        }
+
+        (await Partitions.GetManyAsync(Run, [], None)).ShouldBeEmpty();
+    }
+
+    [ContractFact]
     public async Task Execute_ConditionFailsInTheMiddle_WritesNothingAndNamesTheOperation()
     {
         var before = await Partitions.ExecuteAsync(Run, [new RowOperation.Insert("node|b", "\"old\""), new RowOperation.Insert("outbox|x", "{}")], None);
