@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Starts or stops a throw-away Azurite (Blob 10000, Queue 10001, Table 10002 on 127.0.0.1) for the Azure store's tests.
+# FLOWFUNCTIONS_AZURITE_PORT_BASE=n moves it to n, n+1, n+2 (e.g. when another checkout's tests hold 10000-10002).
 #   scripts/azurite.sh start   installs azurite from package.json into ./node_modules when absent, starts it in the
 #                              background on a fresh data folder, waits until the three ports answer, writes its PID
 #   scripts/azurite.sh stop    stops the Azurite this script started and removes its data folder
@@ -11,7 +12,8 @@ state_dir=.azurite
 pid_file=$state_dir/pid
 data_file=$state_dir/data-dir
 log_file=$state_dir/azurite.log
-ports=(10000 10001 10002)
+port_base=${FLOWFUNCTIONS_AZURITE_PORT_BASE:-10000}
+ports=("$port_base" "$((port_base + 1))" "$((port_base + 2))")
 
 port_answers() {
   # bash's /dev/tcp avoids depending on nc or curl being installed.
@@ -50,7 +52,8 @@ start() {
   echo "$data" > "$data_file"
   # --loose and --skipApiVersionCheck: accept headers and x-ms-version values newer than this Azurite knows.
   node_modules/.bin/azurite --silent --disableTelemetry --loose --skipApiVersionCheck --location "$data" \
-    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$log_file" 2>&1 &
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+    --blobPort "${ports[0]}" --queuePort "${ports[1]}" --tablePort "${ports[2]}" >"$log_file" 2>&1 &
   echo $! > "$pid_file"
   for _ in $(seq 1 150); do
     local ready=1

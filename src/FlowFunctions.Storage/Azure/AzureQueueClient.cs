@@ -10,6 +10,9 @@ namespace FlowFunctions.Storage.Azure;
 /// <summary>A message as the Queue service returns it; <see cref="MessageText"/> is still base64.</summary>
 internal sealed record RawQueueMessage(string MessageId, string PopReceipt, string MessageText, int DequeueCount, DateTimeOffset InsertionTime);
 
+/// <summary>A message as Peek Messages returns it: visible, not taken, so without a pop receipt.</summary>
+internal sealed record PeekedQueueMessage(string MessageId, string MessageText, int DequeueCount, DateTimeOffset InsertionTime);
+
 /// <summary>The Queue service REST operations the store uses (https://learn.microsoft.com/rest/api/storageservices/queue-service-rest-api).</summary>
 internal sealed class AzureQueueClient
 {
@@ -71,6 +74,28 @@ internal sealed class AzureQueueClient
         }
 
         return ParseMessages(response.Content.ToString());
+    }
+
+    /// <summary>Up to <paramref name="count"/> (1 to 32) visible messages from the front, without taking them or changing their visibility.</summary>
+    public async Task<IReadOnlyList<PeekedQueueMessage>> PeekAsync(string queue, int count, CancellationToken cancellationToken)
+    {
+        using var message = CreateMessage(RequestMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{endpoint}/{queue}/messages?peekonly=true&numofmessages={count}"));
+        var response = await SendAsync(message, cancellationToken);
+        if (response.Status == 404)
+        {
+            return [];
+        }
+
+        if (response.Status != 200)
+        {
+            throw StorageErrors.From(response, $"peek messages on '{queue}'");
+        }
+
+        return [.. XDocument.Parse(response.Content.ToString()).Root?.Elements("QueueMessage").Select(element => new PeekedQueueMessage(
+            element.Element("MessageId")?.Value ?? throw new FormatException("a queue message has no MessageId"),
+            element.Element("MessageText")?.Value ?? string.Empty,
+            int.Parse(element.Element("DequeueCount")?.Value ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(element.Element("InsertionTime")?.Value ?? throw new FormatException("a queue message has no InsertionTime"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal))) ?? []];
     }
 
     /// <summary>Deletes a message; false when the pop receipt no longer matches or the message is gone.</summary>

@@ -106,7 +106,7 @@ internal sealed class AzureRunIndex : IRunIndex
         (string, string)? continuation = null;
         do
         {
-            var page = await tables.QueryAsync(table, filter.ToString(), Math.Min(ServicePageLimit, wanted - entities.Count), continuation, cancellationToken);
+            var page = await tables.QueryAsync(table, filter.ToString(), Math.Min(ServicePageLimit, wanted - entities.Count), continuation, null, cancellationToken);
             entities.AddRange(page.Entities);
             continuation = page.Continuation;
         }

@@ -24,6 +24,9 @@ internal sealed class AzureTableClient
 
     private const string JsonMinimalMetadata = "application/json;odata=minimalmetadata";
 
+    /// <summary>The Table service's Merge Entity verb (an OData extension; no standard HTTP method does it).</summary>
+    private static readonly RequestMethod MergeMethod = new("MERGE");
+
     private readonly HttpPipeline pipeline;
     private readonly string endpoint;
 
@@ -84,13 +87,22 @@ internal sealed class AzureTableClient
         return response.Headers.ETag is { } etag ? entity with { ETag = etag.ToString() } : entity;
     }
 
-    /// <summary>Queries one page; the service may return fewer rows than <paramref name="top"/> (even none) with a continuation.</summary>
-    public async Task<TablePage> QueryAsync(string table, string filter, int? top, (string PartitionKey, string RowKey)? continuation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queries one page; the service may return fewer rows than <paramref name="top"/> (even none) with a continuation.
+    /// <paramref name="select"/> names the properties to return (PartitionKey and RowKey always come back); null for all.
+    /// </summary>
+    public async Task<TablePage> QueryAsync(string table, string filter, int? top, (string PartitionKey, string RowKey)? continuation, IReadOnlyList<string>? select, CancellationToken cancellationToken)
     {
         var url = new StringBuilder(TableUrl(table)).Append("()?$filter=").Append(Uri.EscapeDataString(filter));
         if (top is { } count)
         {
             url.Append("&$top=").Append(count);
+        }
+
+        if (select is { Count: > 0 })
+        {
+            // The keys are asked for too: ReadEntity needs them, and the continuation depends on them.
+            url.Append("&$select=").Append(Uri.EscapeDataString(string.Join(',', select.Union(["PartitionKey", "RowKey"]))));
         }
 
         if (continuation is { } next)
@@ -132,7 +144,7 @@ internal sealed class AzureTableClient
         (string, string)? continuation = null;
         do
         {
-            var page = await QueryAsync(table, filter, null, continuation, cancellationToken);
+            var page = await QueryAsync(table, filter, null, continuation, null, cancellationToken);
             all.AddRange(page.Entities);
             continuation = page.Continuation;
         }
@@ -158,6 +170,31 @@ internal sealed class AzureTableClient
         }
 
         return response.Headers.ETag?.ToString() ?? string.Empty;
+    }
+
+    /// <summary>
+    /// Merge Entity: sets the given properties and keeps the others, if the entity's ETag is <paramref name="ifMatch"/>
+    /// (<c>*</c>: any version). Returns the new ETag, or null when the ETag no longer matches (412) or the entity does
+    /// not exist (404): both mean "someone else changed it; read again".
+    /// </summary>
+    public async Task<string?> MergeAsync(string table, string partitionKey, string rowKey, JsonObject properties, string ifMatch, CancellationToken cancellationToken)
+    {
+        using var message = CreateMessage(MergeMethod, EntityUrl(TableUrl(table), partitionKey, rowKey));
+        message.Request.Headers.SetValue("If-Match", ifMatch);
+        var entity = new JsonObject { ["PartitionKey"] = partitionKey, ["RowKey"] = rowKey };
+        foreach (var property in properties)
+        {
+            entity[property.Key] = property.Value?.DeepClone();
+        }
+
+        SetJson(message.Request, entity.ToJsonString());
+        var response = await SendAsync(message, cancellationToken);
+        return response.Status switch
+        {
+            204 => response.Headers.ETag?.ToString() ?? string.Empty,
+            404 or 412 => null,
+            _ => throw StorageErrors.From(response, $"merge entity in '{table}'"),
+        };
     }
 
     /// <summary>Deletes a row; false when it does not exist.</summary>
