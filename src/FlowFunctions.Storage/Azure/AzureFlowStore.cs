@@ -46,6 +46,7 @@ public sealed class AzureFlowStore : IFlowStore
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(options);
+        options = WithPrefixOf(account, options);
         ValidatePrefix(options.NamePrefix);
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries, nameof(options));
 
@@ -54,6 +55,7 @@ public sealed class AzureFlowStore : IFlowStore
         var blobs = new AzureBlobClient(StoragePipelineFactory.Create(account, tableService: false, credential, options, timeProvider), account.BlobEndpoint);
         var queueClient = new AzureQueueClient(StoragePipelineFactory.Create(account, tableService: false, credential, options, timeProvider), account.QueueEndpoint);
 
+        NamePrefix = options.NamePrefix;
         partitionsTable = options.NamePrefix + PartitionsTable;
         runIndexTable = options.NamePrefix + RunIndexTable;
         artifacts = new AzureArtifactStore(blobs, options.NamePrefix + ArtifactsContainer);
@@ -74,6 +76,9 @@ public sealed class AzureFlowStore : IFlowStore
 
     /// <inheritdoc />
     public IRunIndex Runs => runs;
+
+    /// <summary>The prefix in force: the options', else the connection string's <c>NamePrefix=</c>, else empty.</summary>
+    internal string NamePrefix { get; }
 
     private AzureQueueClient QueueClient { get; }
 
@@ -99,6 +104,33 @@ public sealed class AzureFlowStore : IFlowStore
         {
             await QueueClient.DeleteIfExistsAsync(queue, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The connection string's <c>NamePrefix=</c> applies when the options give none (that is how CLI commands, which take
+    /// only a connection string, address a prefixed store); two different prefixes are a mistake, not a choice.
+    /// </summary>
+    private static AzureFlowStoreOptions WithPrefixOf(StorageAccount account, AzureFlowStoreOptions options)
+    {
+        if (account.NamePrefix.Length == 0 || account.NamePrefix == options.NamePrefix)
+        {
+            return options;
+        }
+
+        if (options.NamePrefix.Length > 0)
+        {
+            throw new ArgumentException(
+                $"the connection string's NamePrefix '{account.NamePrefix}' differs from the options' name prefix '{options.NamePrefix}'", nameof(options));
+        }
+
+        return new AzureFlowStoreOptions
+        {
+            NamePrefix = account.NamePrefix,
+            Credential = options.Credential,
+            MaxRetries = options.MaxRetries,
+            NetworkTimeout = options.NetworkTimeout,
+            Transport = options.Transport,
+        };
     }
 
     private static void ValidatePrefix(string prefix)

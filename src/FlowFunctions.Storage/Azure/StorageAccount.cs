@@ -8,6 +8,9 @@ namespace FlowFunctions.Storage.Azure;
 /// <param name="BlobEndpoint">The Blob service root.</param>
 internal sealed record StorageAccount(string? AccountName, byte[]? AccountKey, Uri TableEndpoint, Uri QueueEndpoint, Uri BlobEndpoint)
 {
+    /// <summary>The connection string's own <c>NamePrefix=</c> setting (ours, not Azure's), or empty; see <see cref="AzureFlowStoreOptions.NamePrefix"/>.</summary>
+    public string NamePrefix { get; init; } = string.Empty;
+
     /// <summary>Azurite's well-known development account (documented; not a secret).</summary>
     internal const string DevelopmentAccountName = "devstoreaccount1";
 
@@ -17,8 +20,14 @@ internal sealed record StorageAccount(string? AccountName, byte[]? AccountKey, U
     private static readonly string[] KnownSettings =
     [
         "UseDevelopmentStorage", "DefaultEndpointsProtocol", "AccountName", "AccountKey", "EndpointSuffix",
-        "TableEndpoint", "QueueEndpoint", "BlobEndpoint",
+        "TableEndpoint", "QueueEndpoint", "BlobEndpoint", NamePrefixSetting,
     ];
+
+    /// <summary>
+    /// Our addition to Azure's connection string syntax: the <see cref="AzureFlowStoreOptions.NamePrefix"/> of the store,
+    /// so that every CLI command (which takes only <c>--store</c>) can address one isolated set of tables and queues.
+    /// </summary>
+    internal const string NamePrefixSetting = "NamePrefix";
 
     /// <summary>True when requests are signed with the account key; false when they carry Entra ID tokens.</summary>
     public bool UsesSharedKey => AccountKey is not null;
@@ -27,7 +36,8 @@ internal sealed record StorageAccount(string? AccountName, byte[]? AccountKey, U
     /// Parses the connection string forms we support: <c>UseDevelopmentStorage=true</c>;
     /// <c>DefaultEndpointsProtocol=https;AccountName=..;AccountKey=..;EndpointSuffix=..</c> (key optional: without it
     /// requests use Entra ID); and explicit <c>TableEndpoint=</c>/<c>QueueEndpoint=</c>/<c>BlobEndpoint=</c> with
-    /// <c>AccountName</c> and optionally <c>AccountKey</c>.
+    /// <c>AccountName</c> and optionally <c>AccountKey</c>. Any form may add <c>NamePrefix=xyz</c>, which goes to
+    /// <see cref="NamePrefix"/> (the store checks its syntax).
     /// </summary>
     /// <exception cref="FormatException">The string is malformed or incomplete; the message says what is wrong.</exception>
     public static StorageAccount Parse(string connectionString)
@@ -70,6 +80,18 @@ internal sealed record StorageAccount(string? AccountName, byte[]? AccountKey, U
             }
         }
 
+        // Not an account setting: take it out so that the rules below (e.g. UseDevelopmentStorage alone) see only Azure's.
+        var namePrefix = settings.Remove(NamePrefixSetting, out var prefixValue) ? prefixValue : string.Empty;
+        if (settings.Count == 0)
+        {
+            throw new FormatException("the storage connection string names no account, only a NamePrefix");
+        }
+
+        return ParseAccount(settings) with { NamePrefix = namePrefix };
+    }
+
+    private static StorageAccount ParseAccount(Dictionary<string, string> settings)
+    {
         if (settings.TryGetValue("UseDevelopmentStorage", out var development))
         {
             if (!development.Equals("true", StringComparison.OrdinalIgnoreCase))
@@ -79,7 +101,7 @@ internal sealed record StorageAccount(string? AccountName, byte[]? AccountKey, U
 
             if (settings.Count > 1)
             {
-                throw new FormatException("UseDevelopmentStorage=true cannot be combined with other settings; give explicit endpoints and the devstoreaccount1 key instead");
+                throw new FormatException("UseDevelopmentStorage=true cannot be combined with other settings; give explicit endpoints and the devstoreaccount1 key instead (NamePrefix may be added)");
             }
 
             return Development("127.0.0.1");

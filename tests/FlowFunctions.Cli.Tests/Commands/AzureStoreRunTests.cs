@@ -47,3 +47,15 @@ public sealed class AzureTheoryAttribute : TheoryAttribute
         }
     }
 }
+
+/// <summary>A fact that needs an Azure Storage account: skipped, with the way to run it, when none is configured.</summary>
+public sealed class AzureFactAttribute : FactAttribute
+{
+    public AzureFactAttribute()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(AzureTheoryAttribute.Variable)))
+        {
+            Skip = $"needs Azurite: run ./test.sh (it starts Azurite and sets {AzureTheoryAttribute.Variable})";
+        }
+    }
+}

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 
 namespace FlowFunctions.Cli.Tests.EndToEnd;
@@ -52,6 +53,47 @@ internal sealed class FlowProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new FlowProcess(process, log);
+    }
+
+    /// <summary>
+    /// The local ports of this process's established TCP connections to <paramref name="remotePort"/> (Linux: its socket
+    /// inodes from /proc/{pid}/fd matched against /proc/net/tcp and tcp6). Tells which requests it has in flight.
+    /// </summary>
+    public IReadOnlySet<int> PortsConnectedTo(int remotePort)
+    {
+        var inodes = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var fd in Directory.EnumerateFiles($"/proc/{Id.ToString(CultureInfo.InvariantCulture)}/fd"))
+            {
+                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
+                {
+                    inodes.Add(target["socket:[".Length..^1]);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The process exited, or a descriptor closed while we listed them: what was read is the answer.
+        }
+
+        var ports = new HashSet<int>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            // "sl local_address rem_address st ... inode": addresses are hex "ADDR:PORT"; state 01 is ESTABLISHED.
+            foreach (var line in File.Exists(table) ? File.ReadLines(table).Skip(1) : [])
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 9 && fields[3] == "01" && inodes.Contains(fields[9]) && Port(fields[2]) == remotePort)
+                {
+                    ports.Add(Port(fields[1]));
+                }
+            }
+        }
+
+        return ports;
+
+        static int Port(string address) => int.Parse(address[(address.LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
     }
 
     /// <summary>SIGKILL on Unix: no graceful stop, no finally blocks, no shutdown grace.</summary>

@@ -7,8 +7,11 @@ using System.Text.Json.Nodes;
 
 namespace FlowFunctions.Cli.Tests.EndToEnd;
 
-/// <summary>One request as the server saw it: which node sent it and when (on the test's shared clock).</summary>
-internal sealed record RecordedRequest(int Sequence, string Node, string Method, string Path, TimeSpan At);
+/// <summary>
+/// One request as the server saw it: which node sent it and when (on the test's shared clock), and from which local port
+/// of the sender (each request has its own connection, so the port tells which process sent it; see <see cref="FlowProcess.PortsConnectedTo"/>).
+/// </summary>
+internal sealed record RecordedRequest(int Sequence, string Node, string Method, string Path, TimeSpan At, int RemotePort = 0);
 
 /// <summary>
 /// A minimal HTTP/1.1 server on 127.0.0.1 that records every complete request and answers a JSON body that depends
@@ -23,11 +26,16 @@ internal sealed class RecordingHttpServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly Task _acceptLoop;
+    private readonly int _minDelayMs;
+    private readonly int _maxDelayMs;
 
-    public RecordingHttpServer(Stopwatch clock, int seed)
+    /// <summary>Starts the server; each answer comes after a random delay of <paramref name="minDelayMs"/> to <paramref name="maxDelayMs"/> ms.</summary>
+    public RecordingHttpServer(Stopwatch clock, int seed, int minDelayMs = 10, int maxDelayMs = 80)
     {
         _clock = clock;
         _random = new Random(seed);
+        _minDelayMs = minDelayMs;
+        _maxDelayMs = maxDelayMs;
         _listener.Start();
         _acceptLoop = AcceptLoopAsync();
     }
@@ -98,15 +106,16 @@ internal sealed class RecordingHttpServer : IAsyncDisposable
 
                 var (method, path, headers, body) = request.Value;
                 var node = headers.GetValueOrDefault("x-flow-node", "?");
+                var remotePort = (client.Client.RemoteEndPoint as IPEndPoint)?.Port ?? 0;
                 lock (_requests)
                 {
-                    _requests.Add(new RecordedRequest(_requests.Count + 1, node, method, path, acceptedAt));
+                    _requests.Add(new RecordedRequest(_requests.Count + 1, node, method, path, acceptedAt, remotePort));
                 }
 
                 int delay;
                 lock (_random)
                 {
-                    delay = _random.Next(10, 81);
+                    delay = _random.Next(_minDelayMs, _maxDelayMs + 1);
                 }
 
                 await Task.Delay(delay, _stop.Token);

@@ -72,7 +72,41 @@ public sealed class StorageAccountTests
     }
 
     [Theory]
+    [InlineData("UseDevelopmentStorage=true;NamePrefix=scale1", "devstoreaccount1")]
+    [InlineData(" nameprefix = scale1 ;DefaultEndpointsProtocol=https;AccountName=flowprod", "flowprod")]
+    public void Parse_NamePrefix_IsKeptApartFromTheAccountSettings(string connectionString, string account)
+    {
+        var parsed = StorageAccount.Parse(connectionString);
+
+        parsed.NamePrefix.ShouldBe("scale1");
+        parsed.AccountName.ShouldBe(account);
+    }
+
+    [Fact]
+    public void Parse_WithoutNamePrefix_HasAnEmptyOne()
+    {
+        StorageAccount.Parse("UseDevelopmentStorage=true").NamePrefix.ShouldBe(string.Empty);
+    }
+
+    [Fact]
+    public void Store_NamePrefixInTheConnectionString_IsTheStoresPrefixUnlessTheOptionsDisagree()
+    {
+        new AzureFlowStore("UseDevelopmentStorage=true;NamePrefix=scale1", TimeProvider.System).NamePrefix.ShouldBe("scale1");
+        new AzureFlowStore("UseDevelopmentStorage=true;NamePrefix=scale1", TimeProvider.System, new AzureFlowStoreOptions { NamePrefix = "scale1" })
+            .NamePrefix.ShouldBe("scale1");
+        new AzureFlowStore("UseDevelopmentStorage=true", TimeProvider.System, new AzureFlowStoreOptions { NamePrefix = "opt1" }).NamePrefix.ShouldBe("opt1");
+        new AzureFlowStore("UseDevelopmentStorage=true", TimeProvider.System).NamePrefix.ShouldBe(string.Empty);
+
+        Should.Throw<ArgumentException>(() => new AzureFlowStore("UseDevelopmentStorage=true;NamePrefix=scale1", TimeProvider.System, new AzureFlowStoreOptions { NamePrefix = "other" }))
+            .Message.ShouldContain("differs");
+        Should.Throw<ArgumentException>(() => new AzureFlowStore("UseDevelopmentStorage=true;NamePrefix=Bad-Prefix", TimeProvider.System))
+            .Message.ShouldContain("name prefix");
+    }
+
+    [Theory]
     [InlineData("", "empty")]
+    [InlineData("NamePrefix=scale1", "only a NamePrefix")]
+    [InlineData("UseDevelopmentStorage=true;NamePrefix=a;NamePrefix=b", "twice")]
     [InlineData("UseDevelopmentStorage=false", "must be 'true'")]
     [InlineData("UseDevelopmentStorage=true;AccountName=x", "cannot be combined")]
     [InlineData("AccountName=x;AccountKey=not base64!", "not valid base64")]
