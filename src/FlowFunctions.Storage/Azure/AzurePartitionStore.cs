@@ -182,34 +182,7 @@ internal sealed class AzurePartitionStore : IPartitionStore
                 $"a batch on Azure Table storage holds at most {IPartitionStore.MaxBatchOperations} operations; got {operations.Count}", nameof(operations));
         }
 
-        var keys = new HashSet<string>(operations.Count, StringComparer.Ordinal);
-        for (var index = 0; index < operations.Count; index++)
-        {
-            var operation = operations[index]
-                ?? throw new ArgumentException($"batch operation {index} is null", nameof(operations));
-            ArgumentNullException.ThrowIfNull(operation.Key, $"{nameof(operations)}[{index}].Key");
-            if (!keys.Add(operation.Key))
-            {
-                throw new ArgumentException($"batch operation {index} touches '{operation.Key}' again; a batch may touch each key once", nameof(operations));
-            }
-
-            var value = operation switch
-            {
-                RowOperation.Insert insert => insert.Value,
-                RowOperation.Upsert upsert => upsert.Value,
-                RowOperation.Replace replace => replace.Value,
-                _ => string.Empty,
-            };
-            if (value is null)
-            {
-                throw new ArgumentException($"batch operation {index} on '{operation.Key}' has no value", nameof(operations));
-            }
-
-            if (operation is RowOperation.Replace { ETag: null } or RowOperation.Delete { ETag: null })
-            {
-                throw new ArgumentException($"batch operation {index} on '{operation.Key}' has no ETag (use \"*\" for any)", nameof(operations));
-            }
-        }
+        BatchRules.Validate(operations);
     }
 
     /// <summary>The ETag we hand out: the write id, then the entity ETag.</summary>

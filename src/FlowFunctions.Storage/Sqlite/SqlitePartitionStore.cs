@@ -72,7 +72,7 @@ internal sealed class SqlitePartitionStore : IPartitionStore
     {
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(operations);
-        ValidateBatch(operations);
+        BatchRules.Validate(operations);
         if (operations.Count == 0)
         {
             return [];
@@ -107,33 +107,6 @@ internal sealed class SqlitePartitionStore : IPartitionStore
 
         await transaction.CommitAsync(cancellationToken);
         return etags;
-    }
-
-    private static void ValidateBatch(IReadOnlyList<RowOperation> operations)
-    {
-        var keys = new HashSet<string>(operations.Count, StringComparer.Ordinal);
-        for (var index = 0; index < operations.Count; index++)
-        {
-            var operation = operations[index]
-                ?? throw new ArgumentException($"batch operation {index} is null", nameof(operations));
-            ArgumentNullException.ThrowIfNull(operation.Key, $"{nameof(operations)}[{index}].Key");
-            if (!keys.Add(operation.Key))
-            {
-                throw new ArgumentException($"batch operation {index} touches '{operation.Key}' again; a batch may touch each key once", nameof(operations));
-            }
-
-            var value = operation switch
-            {
-                RowOperation.Insert insert => insert.Value,
-                RowOperation.Upsert upsert => upsert.Value,
-                RowOperation.Replace replace => replace.Value,
-                _ => string.Empty,
-            };
-            if (value is null)
-            {
-                throw new ArgumentException($"batch operation {index} on '{operation.Key}' has no value", nameof(operations));
-            }
-        }
     }
 
     private static string FormatETag(long etag) => etag.ToString(CultureInfo.InvariantCulture);
