@@ -34,5 +34,4 @@ internal sealed class AzureArtifactStore : IArtifactStore
         containers.EnsureAsync(container, blobs.CreateContainerIfNotExistsAsync, cancellationToken);
 
     internal Task DeleteContainerAsync(CancellationToken cancellationToken) => blobs.DeleteContainerIfExistsAsync(container, cancellationToken);
-
 }

@@ -31,5 +31,4 @@ internal sealed class SqliteArtifactStore : IArtifactStore
         command.Parameters.AddWithValue("$hash", hash);
         return await command.ExecuteScalarAsync(cancellationToken) as byte[];
     }
-
 }
