@@ -45,7 +45,6 @@ internal static class ApiServiceCollectionExtensions
         api.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
         api.MapRunApi();
         api.MapWorkflowApi();
-        api.MapFallback("{**path}", (string? path) => Problems.Result(Problems.NotFound, $"no API resource '/api/{path}'; the API is described at /api/openapi.json"));
         return app;
     }
 }

@@ -47,6 +47,7 @@ internal static class Problems
         {
             problem.Type = type.Uri;
             problem.Title = type.Title;
+            problem.Detail ??= type == NotFound ? $"nothing at '{context.HttpContext.Request.Path}'; the API is described at /api/openapi.json" : null;
         }
     }
 }

@@ -303,7 +303,7 @@ internal static class RunApi
 
         if (run.State.IsTerminal)
         {
-            return Problems.Result(Problems.RunCompleted, $"run {id} is already {run.State.Status}", new Dictionary<string, object?> { ["status"] = run.State.Status.ToString() });
+            return Problems.Result(Problems.RunCompleted, $"run {id} is already {run.State.Status}", new Dictionary<string, object?> { ["runStatus"] = run.State.Status.ToString() });
         }
 
         await engine.CancelRunAsync(id, reason ?? "cancelled through the API", ct);
