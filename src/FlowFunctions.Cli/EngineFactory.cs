@@ -1,8 +1,6 @@
 using FlowFunctions.Engine;
 using Microsoft.Extensions.Logging;
 using FlowFunctions.Storage;
-using FlowFunctions.Storage.Azure;
-using FlowFunctions.Storage.Sqlite;
 
 namespace FlowFunctions.Cli;
 
@@ -32,9 +30,7 @@ internal static class EngineFactory
     /// <c>--store</c> is an Azure Storage connection string when it has a <c>key=value</c> pair
     /// (<c>UseDevelopmentStorage=true</c>, <c>AccountName=...;AccountKey=...</c>, <c>TableEndpoint=...</c>), else a SQLite file path.
     /// </summary>
-    public static IFlowStore OpenStore(string store) => IsConnectionString(store)
-        ? new AzureFlowStore(store, TimeProvider.System)
-        : new SqliteFlowStore(store, TimeProvider.System);
+    public static IFlowStore OpenStore(string store) => FlowStores.Open(store, TimeProvider.System);
 
-    public static bool IsConnectionString(string store) => store.Contains('=', StringComparison.Ordinal);
+    public static bool IsConnectionString(string store) => FlowStores.IsConnectionString(store);
 }

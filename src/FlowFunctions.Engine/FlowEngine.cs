@@ -64,6 +64,32 @@ public sealed class FlowEngine : IAsyncDisposable
     public async Task<RunState?> GetRunAsync(string runId, CancellationToken cancellationToken = default) =>
         (await Processor.States.LoadAsync(runId, cancellationToken))?.State;
 
+    /// <summary>The run's state with the hash of its spec text, or null when there is no such run.</summary>
+    public async Task<RunSnapshot?> GetRunSnapshotAsync(string runId, CancellationToken cancellationToken = default) =>
+        await Processor.States.LoadAsync(runId, cancellationToken) is { } run ? new RunSnapshot(run.State, run.SpecHash) : null;
+
+    /// <summary>
+    /// The artifact hashes of a node's (or map child's, <c>each[3]</c>) values that are stored out of line because
+    /// they are large: <c>{"input": hash, "output": hash}</c>, only the fields that are artifacts.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> GetNodeValueRefsAsync(string runId, string nodeId, CancellationToken cancellationToken = default)
+    {
+        var key = MapChildId.TryParse(nodeId, out var mapId, out var index) ? RunRows.Child(mapId, index) : RunRows.Node(nodeId);
+        var refs = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (await Store.Partitions.GetAsync(runId, key, cancellationToken) is { } row && JsonNode.Parse(row.Value) is JsonObject json)
+        {
+            foreach (var field in (string[])["input", "output"])
+            {
+                if (json[field + "Ref"]?.GetValue<string>() is { } hash)
+                {
+                    refs[field] = hash;
+                }
+            }
+        }
+
+        return refs;
+    }
+
     /// <summary>
     /// The run document (<c>flow status --output json</c>): <c>{"runId","status","outputs","nodes":{id:{status,attempts,output,error}}}</c>,
     /// nodes in declared order with map children (<c>each[0]</c>...) after their map.

@@ -1,3 +1,5 @@
+using FlowFunctions.Host.Api;
+
 namespace FlowFunctions.Host;
 
 /// <summary>Wiring of the host: services from configuration and command-line switches, then the endpoints.</summary>
@@ -8,6 +10,7 @@ public static class HostExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         _ = args;
+        builder.Services.AddFlowFunctionsApi();
         return builder;
     }
 
@@ -15,7 +18,10 @@ public static class HostExtensions
     public static WebApplication MapFlowFunctions(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+        app.MapFlowFunctionsApi();
         return app;
     }
+
+    /// <summary>The host's switches (<c>--dev</c>, <c>--no-worker</c>, <c>--store</c>, <c>--api-key</c>, <c>--allow-host</c>) as configuration arguments.</summary>
+    public static string[] NormalizeArguments(string[] args) => HostCommandLine.Normalize(args);
 }

@@ -1,6 +1,6 @@
 using FlowFunctions.Host;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(HostExtensions.NormalizeArguments(args));
 builder.AddFlowFunctionsHost(args);
 var app = builder.Build();
 app.MapFlowFunctions();

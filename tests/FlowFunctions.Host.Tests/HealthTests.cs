@@ -1,8 +1,8 @@
-using Microsoft.AspNetCore.Mvc.Testing;
+using FlowFunctions.Host.Tests.Api;
 
 namespace FlowFunctions.Host.Tests;
 
-public sealed class HealthTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+public sealed class HealthTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task Health_AnswersOk()

@@ -1,0 +1,50 @@
+using FlowFunctions.Engine;
+using FlowFunctions.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FlowFunctions.Host.Api;
+
+/// <summary>Registers and maps the HTTP API.</summary>
+internal static class ApiServiceCollectionExtensions
+{
+    /// <summary>Options (validated at start-up), the engine over the configured store, the registry, the in-process worker.</summary>
+    public static IServiceCollection AddFlowFunctionsApi(this IServiceCollection services)
+    {
+        services.AddOptions<FlowHostOptions>()
+            .BindConfiguration(FlowHostOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FlowHostOptions>, FlowHostOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<FlowHostOptions>>().Value;
+            var time = provider.GetRequiredService<TimeProvider>();
+            return FlowEngine.Create(FlowStores.Open(options.Store, time), time: time, configureActivities: activities =>
+            {
+                foreach (var host in options.AllowedHosts)
+                {
+                    activities.Http.AllowedHosts.Add(host);
+                }
+            });
+        });
+        services.AddSingleton<WorkflowRegistry>();
+        services.AddHostedService<InProcessWorker>();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Customize);
+        return services;
+    }
+
+    /// <summary>Error handling and authentication for <c>/api</c>, then every API endpoint.</summary>
+    public static WebApplication MapFlowFunctionsApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<ApiKeyAuthentication>();
+        var api = app.MapGroup("/api");
+        api.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        api.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
+        api.MapRunApi();
+        api.MapWorkflowApi();
+        return app;
+    }
+}

@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FlowFunctions.Host.Api;
+
+/// <summary>The host's settings: configuration section <c>FlowFunctions</c>, and the switches <c>--store</c>, <c>--dev</c>, <c>--no-worker</c>, <c>--api-key</c>.</summary>
+public sealed class FlowHostOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "FlowFunctions";
+
+    /// <summary>A SQLite file path, or an Azure Storage connection string (anything with <c>name=value</c>).</summary>
+    public string Store { get; set; } = string.Empty;
+
+    /// <summary>Bearer keys the API accepts. Required unless <see cref="Dev"/>.</summary>
+    public IList<string> ApiKeys { get; } = [];
+
+    /// <summary>Development mode: no authentication; only allowed when every URL the host listens on is loopback.</summary>
+    public bool Dev { get; set; }
+
+    /// <summary>Do not run the in-process worker (other processes work the runs).</summary>
+    public bool NoWorker { get; set; }
+
+    /// <summary>The largest request body accepted; larger ones are 413 before they are parsed.</summary>
+    [Range(1024, 64 * 1024 * 1024, ErrorMessage = "FlowFunctions:MaxRequestBodyBytes must be between 1024 and 67108864")]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Hosts (names, addresses, CIDR ranges) that <c>http</c> nodes may reach although the SSRF guard refuses them by default.</summary>
+    public IList<string> AllowedHosts { get; } = [];
+}

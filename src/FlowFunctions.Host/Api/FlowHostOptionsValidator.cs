@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace FlowFunctions.Host.Api;
+
+/// <summary>Checks the options at start-up, with messages that say which switch or setting to fix.</summary>
+internal sealed class FlowHostOptionsValidator(IConfiguration configuration) : IValidateOptions<FlowHostOptions>
+{
+    /// <summary>API keys shorter than this are refused: they are guessable.</summary>
+    public const int MinimumKeyLength = 16;
+
+    public ValidateOptionsResult Validate(string? name, FlowHostOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Store))
+        {
+            failures.Add("no store: pass --store <sqlite file | Azure Storage connection string> or set FlowFunctions:Store");
+        }
+
+        if (options.ApiKeys.Any(k => string.IsNullOrWhiteSpace(k) || k.Trim().Length < MinimumKeyLength))
+        {
+            failures.Add($"every API key (FlowFunctions:ApiKeys, --api-key) must be at least {MinimumKeyLength} characters");
+        }
+
+        if (options.Dev)
+        {
+            if (NonLoopbackUrl() is { } url)
+            {
+                failures.Add($"--dev serves the API without authentication and is only allowed on loopback addresses; '{url}' is not loopback (use --urls http://127.0.0.1:<port>)");
+            }
+        }
+        else if (options.ApiKeys.Count == 0)
+        {
+            failures.Add("no API key: set FlowFunctions:ApiKeys (or pass --api-key <key>), or run with --dev on a loopback address");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The first URL the host would listen on that is not loopback, or null when all are.</summary>
+    private string? NonLoopbackUrl()
+    {
+        // Ports alone (ASPNETCORE_HTTP_PORTS, the container default) listen on every interface.
+        foreach (var key in (string[])["http_ports", "https_ports"])
+        {
+            if (!string.IsNullOrWhiteSpace(configuration[key]) && string.IsNullOrWhiteSpace(configuration["urls"]))
+            {
+                return $"{key}={configuration[key]}";
+            }
+        }
+
+        var urls = configuration["urls"];
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            return null; // Kestrel's default is http://localhost:5000; in-process tests listen on nothing.
+        }
+
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!IsLoopback(url))
+            {
+                return url;
+            }
+        }
+
+        return null;
+    }
+
+    internal static bool IsLoopback(string url)
+    {
+        try
+        {
+            var host = BindingAddress.Parse(url).Host.Trim('[', ']');
+            return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

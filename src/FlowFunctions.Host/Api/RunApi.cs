@@ -1,0 +1,344 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Runs;
+using FlowFunctions.Engine;
+using FlowFunctions.Engine.Runs;
+using FlowFunctions.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FlowFunctions.Host.Api;
+
+/// <summary>The run endpoints: start, list, read (document, graph, history, node), cancel; and artifacts.</summary>
+internal static class RunApi
+{
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+    private static readonly HashSet<string> StartProperties = new(StringComparer.Ordinal) { "spec", "workflow", "version", "inputs" };
+
+    public static RouteGroupBuilder MapRunApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/runs", StartAsync);
+        api.MapGet("/runs", ListAsync);
+        api.MapGet("/runs/{id}", GetAsync);
+        api.MapGet("/runs/{id}/graph", GraphAsync);
+        api.MapGet("/runs/{id}/events", HistoryAsync);
+        api.MapPost("/runs/{id}/events/{eventName}", RaiseEventAsync);
+        api.MapGet("/runs/{id}/nodes/{nodeId}", NodeAsync);
+        api.MapPost("/runs/{id}/cancel", CancelAsync);
+        api.MapGet("/artifacts/{hash}", ArtifactAsync);
+        return api;
+    }
+
+    private static async Task<IResult> StartAsync(HttpRequest request, FlowEngine engine, WorkflowRegistry registry, IOptions<FlowHostOptions> options, CancellationToken ct)
+    {
+        var (bytes, problem) = await RequestBodies.ReadAsync(request, options.Value.MaxRequestBodyBytes, acceptYaml: false, optional: false, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (parsedRoot, malformed) = RequestBodies.ParseObject(bytes!);
+        if (malformed is not null)
+        {
+            return malformed;
+        }
+
+        var root = parsedRoot!;
+        if (root.Select(p => p.Key).FirstOrDefault(k => !StartProperties.Contains(k)) is { } unknown)
+        {
+            return Invalid($"unknown property '{unknown}'; a run request has 'spec' or 'workflow' (with an optional 'version'), and 'inputs'");
+        }
+
+        if (root["inputs"] is { } rawInputs and not JsonObject)
+        {
+            return Invalid($"'inputs' must be an object, not {RequestBodies.Describe(rawInputs)}");
+        }
+
+        var inputs = root["inputs"] as JsonObject;
+        ResolvedSpec? spec;
+        if (root.ContainsKey("spec") == root.ContainsKey("workflow"))
+        {
+            return Invalid("give either 'spec' (a spec object, or YAML or JSON text) or 'workflow' (a registered workflow's name), not both or neither");
+        }
+
+        if (root.ContainsKey("spec"))
+        {
+            if (root.ContainsKey("version"))
+            {
+                return Invalid("'version' selects a registered workflow's version; it goes with 'workflow', not 'spec'");
+            }
+
+            (spec, problem) = SpecSources.FromJsonProperty(bytes!, "spec", root["spec"]);
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+        else
+        {
+            if (root["workflow"] is not JsonValue nameValue || nameValue.GetValueKind() != JsonValueKind.String)
+            {
+                return Invalid($"'workflow' must be a string, not {RequestBodies.Describe(root["workflow"])}");
+            }
+
+            int? version = null;
+            if (root["version"] is { } versionNode)
+            {
+                if (versionNode is not JsonValue v || !v.TryGetValue<int>(out var n) || n < 1)
+                {
+                    return Invalid($"'version' must be a positive integer, not {versionNode.ToJsonString()}");
+                }
+
+                version = n;
+            }
+
+            var name = nameValue.GetValue<string>();
+            if (await registry.GetSpecAsync(name, version, ct) is not { } stored)
+            {
+                return Problems.Result(Problems.WorkflowNotFound, version is null
+                    ? $"no workflow '{name}' is registered (POST /api/workflows registers one)"
+                    : $"workflow '{name}' has no version {version}");
+            }
+
+            (spec, problem) = SpecSources.FromText(stored.Text);
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+
+        var bound = InputBinder.Bind(spec!.Spec, inputs);
+        if (!bound.Errors.IsEmpty)
+        {
+            return Problems.Result(Problems.InvalidInputs, string.Join("; ", bound.Errors), new Dictionary<string, object?> { ["errors"] = bound.Errors.ToArray() });
+        }
+
+        var baseUrl = BaseUrl(request);
+        string? runId = null;
+        if (request.Headers.TryGetValue(IdempotencyKeys.Header, out var keys))
+        {
+            var key = keys.ToString();
+            if (keys.Count != 1 || !IdempotencyKeys.IsValid(key))
+            {
+                return Invalid($"the {IdempotencyKeys.Header} header must be one value of 1 to {IdempotencyKeys.MaxLength} visible ASCII characters");
+            }
+
+            runId = IdempotencyKeys.RunId(key);
+            if (!await IdempotencyKeys.ClaimAsync(engine.Store.Partitions, runId, IdempotencyKeys.RequestHash(spec.Text, inputs), ct))
+            {
+                return Problems.Result(Problems.IdempotencyConflict, $"the {IdempotencyKeys.Header} '{key}' already started run {runId} with a different request; use a new key", new Dictionary<string, object?> { ["runId"] = runId });
+            }
+
+            if (await engine.GetRunAsync(runId, ct) is { } existing)
+            {
+                return Existing(baseUrl, existing);
+            }
+        }
+
+        try
+        {
+            runId = await engine.StartRunAsync(spec.Spec, spec.Text, inputs, runId, ct);
+        }
+        catch (RunAlreadyExistsException) when (runId is not null)
+        {
+            // A concurrent retry with the same key won the race.
+            return Existing(baseUrl, (await engine.GetRunAsync(runId, ct))!);
+        }
+
+        var body = RunViews.Accepted(baseUrl, runId, RunStatus.Running);
+        return new AcceptedWithLocation(body["statusQueryUri"]!.GetValue<string>(), TypedResults.Json(body, statusCode: StatusCodes.Status202Accepted));
+    }
+
+    private static AcceptedWithLocation Existing(string baseUrl, RunState state)
+    {
+        var body = RunViews.Accepted(baseUrl, state.RunId, state.Status);
+        return new AcceptedWithLocation(body["statusQueryUri"]!.GetValue<string>(), TypedResults.Json(body, statusCode: StatusCodes.Status200OK));
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, FlowEngine engine, CancellationToken ct)
+    {
+        var q = request.Query;
+        foreach (var key in q.Keys)
+        {
+            if (key is not ("status" or "workflow" or "createdFrom" or "createdTo" or "limit" or "continuationToken"))
+            {
+                return Invalid($"unknown query parameter '{key}'; the filters are status, workflow, createdFrom, createdTo, limit and continuationToken");
+            }
+        }
+
+        string? status = null;
+        if (q["status"].ToString() is { Length: > 0 } s)
+        {
+            if (!Enum.TryParse<RunStatus>(s, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(s, CultureInfo.InvariantCulture, out _))
+            {
+                return Invalid($"unknown status '{s}'; one of {string.Join(", ", Enum.GetNames<RunStatus>())}");
+            }
+
+            status = parsed.ToString();
+        }
+
+        DateTimeOffset? from = null, to = null;
+        foreach (var (name, set) in (ReadOnlySpan<(string, Action<DateTimeOffset>)>)[("createdFrom", t => from = t), ("createdTo", t => to = t)])
+        {
+            if (q[name].ToString() is { Length: > 0 } text)
+            {
+                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                {
+                    return Invalid($"'{name}' must be an ISO 8601 date and time (2025-01-31T12:00:00Z), not '{text}'");
+                }
+
+                set(time);
+            }
+        }
+
+        var limit = 50;
+        if (q["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            return Invalid($"'limit' must be an integer from 1 to 1000, not '{l}'");
+        }
+
+        var token = q["continuationToken"].ToString() is { Length: > 0 } t ? t : null;
+        var workflow = q["workflow"].ToString() is { Length: > 0 } w ? w : null;
+        RunPage page;
+        try
+        {
+            page = await engine.ListRunsAsync(new RunQuery(status, workflow, from, to, limit, token), ct);
+        }
+        catch (ArgumentException) when (token is not null)
+        {
+            return Invalid("the continuationToken is not one this API returned");
+        }
+
+        string? next = null;
+        if (page.ContinuationToken is { } nextToken)
+        {
+            var query = q.Where(p => p.Key != "continuationToken").Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value.ToString())}")
+                .Append("continuationToken=" + Uri.EscapeDataString(nextToken));
+            next = "/api/runs?" + string.Join("&", query);
+        }
+
+        return TypedResults.Json(new JsonObject
+        {
+            ["runs"] = new JsonArray([.. page.Runs.Select(r => (JsonNode)RunViews.Summary(r))]),
+            ["continuationToken"] = page.ContinuationToken,
+            ["next"] = next,
+        });
+    }
+
+    private static async Task<IResult> GetAsync(string id, FlowEngine engine, CancellationToken ct) =>
+        await LoadAsync(engine, id, ct) is { } run ? TypedResults.Json(RunViews.Document(run)) : RunNotFound(id);
+
+    private static async Task<IResult> GraphAsync(string id, FlowEngine engine, CancellationToken ct) =>
+        await LoadAsync(engine, id, ct) is { } run ? TypedResults.Json(RunViews.Graph(run.State)) : RunNotFound(id);
+
+    private static async Task<IResult> HistoryAsync(string id, FlowEngine engine, CancellationToken ct)
+    {
+        if (await LoadAsync(engine, id, ct) is null)
+        {
+            return RunNotFound(id);
+        }
+
+        var events = await engine.GetHistoryAsync(id, ct);
+        return TypedResults.Json(new JsonObject { ["runId"] = id, ["events"] = new JsonArray([.. events.Cast<JsonNode>()]) });
+    }
+
+    private static async Task<IResult> RaiseEventAsync(string id, string eventName, FlowEngine engine, CancellationToken ct) =>
+        await LoadAsync(engine, id, ct) is null
+            ? RunNotFound(id)
+            : Problems.Result(Problems.NotImplemented, $"no node type waits for external events yet, so event '{eventName}' has no receiver; this endpoint is reserved for the run-control issue");
+
+    private static async Task<IResult> NodeAsync(string id, string nodeId, FlowEngine engine, CancellationToken ct)
+    {
+        if (await LoadAsync(engine, id, ct) is not { } run)
+        {
+            return RunNotFound(id);
+        }
+
+        var refs = run.State.Spec.FindNode(nodeId) is not null || MapChildId.TryParse(nodeId, out _, out _)
+            ? await engine.GetNodeValueRefsAsync(id, nodeId, ct)
+            : new Dictionary<string, string>();
+        return RunViews.Node(run.State, nodeId, refs) is { } node
+            ? TypedResults.Json(node)
+            : Problems.Result(Problems.NodeNotFound, $"run {id} has no node '{nodeId}' (map children are addressed as map[index], e.g. each%5B3%5D)");
+    }
+
+    private static async Task<IResult> CancelAsync(string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct)
+    {
+        var (bytes, problem) = await RequestBodies.ReadAsync(request, options.Value.MaxRequestBodyBytes, acceptYaml: false, optional: true, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        string? reason = null;
+        if (bytes is { Length: > 0 })
+        {
+            var (parsedRoot, malformed) = RequestBodies.ParseObject(bytes);
+            if (malformed is not null)
+            {
+                return malformed;
+            }
+
+            var root = parsedRoot!;
+            if (root.Select(p => p.Key).FirstOrDefault(k => k != "reason") is { } unknown)
+            {
+                return Invalid($"unknown property '{unknown}'; a cancel request may only have 'reason'");
+            }
+
+            if (root["reason"] is { } r)
+            {
+                if (r is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+                {
+                    return Invalid($"'reason' must be a string, not {RequestBodies.Describe(r)}");
+                }
+
+                reason = value.GetValue<string>();
+            }
+        }
+
+        if (await LoadAsync(engine, id, ct) is not { } run)
+        {
+            return RunNotFound(id);
+        }
+
+        if (run.State.IsTerminal)
+        {
+            return Problems.Result(Problems.RunCompleted, $"run {id} is already {run.State.Status}", new Dictionary<string, object?> { ["runStatus"] = run.State.Status.ToString() });
+        }
+
+        await engine.CancelRunAsync(id, reason ?? "cancelled through the API", ct);
+        return TypedResults.Json(new JsonObject
+        {
+            ["runId"] = id,
+            ["status"] = run.State.Status.ToString(),
+            ["cancelRequested"] = true,
+            ["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id),
+        }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static async Task<IResult> ArtifactAsync(string hash, HttpContext context, FlowEngine engine, CancellationToken ct)
+    {
+        if (!IsArtifactHash(hash) || await engine.Store.Artifacts.GetAsync(hash, ct) is not { } bytes)
+        {
+            return Problems.Result(Problems.ArtifactNotFound, $"no artifact '{hash}' (artifact ids are sha256:<64 hex digits>)");
+        }
+
+        // Content-addressed: the bytes of a hash never change.
+        context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+        context.Response.Headers.ETag = $"\"{hash}\"";
+        return TypedResults.Bytes(bytes, "application/octet-stream");
+    }
+
+    /// <summary>A run, or null; ids that no run can have are not looked up.</summary>
+    internal static async Task<RunSnapshot?> LoadAsync(FlowEngine engine, string id, CancellationToken ct) =>
+        id.Length is 0 or > 128 || id.Any(char.IsControl) || id.StartsWith('$') ? null : await engine.GetRunSnapshotAsync(id, ct);
+
+    private static bool IsArtifactHash(string hash) =>
+        hash.Length == 71 && hash.StartsWith("sha256:", StringComparison.Ordinal) && !hash.AsSpan(7).ContainsAnyExcept(LowerHex);
+
+    private static IResult RunNotFound(string id) => Problems.Result(Problems.RunNotFound, $"no run '{id}'");
+
+    private static IResult Invalid(string detail) => Problems.Result(Problems.InvalidRequest, detail);
+
+    internal static string BaseUrl(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}";
+}

@@ -1,0 +1,28 @@
+using FlowFunctions.Storage.Azure;
+using FlowFunctions.Storage.Sqlite;
+
+namespace FlowFunctions.Storage;
+
+/// <summary>Opens the store a <c>--store</c> value names: a SQLite file, or an Azure Storage account. Shared by the CLI and the host.</summary>
+public static class FlowStores
+{
+    /// <summary>
+    /// <paramref name="store"/> is an Azure Storage connection string when it has a <c>key=value</c> pair
+    /// (<c>UseDevelopmentStorage=true</c>, <c>AccountName=...;AccountKey=...</c>, <c>TableEndpoint=...</c>), else a SQLite file path.
+    /// </summary>
+    /// <exception cref="FormatException">A connection string is malformed.</exception>
+    public static IFlowStore Open(string store, TimeProvider timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(store);
+        return IsConnectionString(store)
+            ? new AzureFlowStore(store, timeProvider)
+            : new SqliteFlowStore(store, timeProvider);
+    }
+
+    /// <summary>Whether <paramref name="store"/> reads as a connection string rather than a file path.</summary>
+    public static bool IsConnectionString(string store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.Contains('=', StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace FlowFunctions.Host.Tests.Api;
+
+/// <summary>Behaviour every store must give the API; run by <see cref="SqliteApiTests"/> and <see cref="AzuriteApiTests"/>.</summary>
+public abstract class ApiScenarios(ApiFactory factory)
+{
+    protected HttpClient Client { get; } = factory.CreateClient();
+
+    protected async Task StartRunOfYamlText_WorksItToSuccess()
+    {
+        var accepted = await (await Client.PostJsonAsync("/api/runs", new JsonObject { ["spec"] = ApiClient.Sample("etl-report.yaml"), ["inputs"] = new JsonObject { ["region"] = "us" } }))
+            .JsonAsync(HttpStatusCode.Accepted);
+        var runId = accepted["runId"]!.GetValue<string>();
+        accepted["statusQueryUri"]!.GetValue<string>().ShouldEndWith("/api/runs/" + runId);
+        accepted["cancelUri"]!.GetValue<string>().ShouldEndWith("/api/runs/" + runId + "/cancel");
+        accepted["sendEventUri"]!.GetValue<string>().ShouldEndWith("/api/runs/" + runId + "/events/{eventName}");
+
+        var document = await Client.WaitAsync(runId);
+
+        document["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        document["outputs"]!["count"]!.GetValue<int>().ShouldBe(3);
+        document["outputs"]!["message"]!.GetValue<string>().ShouldBe("Processed 3 files in us, starting with sales.csv");
+        document["nodes"]!["each[2]"]!["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        document["graphRevision"]!.GetValue<int>().ShouldBe(1);
+        document["specHash"]!.GetValue<string>().ShouldStartWith("sha256:");
+        document["startedAt"].ShouldNotBeNull();
+        document["completedAt"].ShouldNotBeNull();
+
+        var spec = await Client.GetAsync(new Uri(document["specUrl"]!.GetValue<string>(), UriKind.Relative));
+        (await spec.Content.ReadAsStringAsync()).ShouldBe(ApiClient.Sample("etl-report.yaml"));
+
+        var graph = await Client.GetJsonAsync($"/api/runs/{runId}/graph");
+        graph["nodes"]!.AsArray().Select(n => n!["id"]!.GetValue<string>()).ShouldBe(["list", "each", "total", "announce"]);
+        graph["nodes"]![1]!["map"]!["done"]!.GetValue<int>().ShouldBe(3);
+        graph["edges"]!.AsArray().Count.ShouldBe(3);
+
+        var history = await Client.GetJsonAsync($"/api/runs/{runId}/events");
+        history["events"]!.AsArray().ShouldContain(e => e!["nodeId"]!.GetValue<string>() == "announce" && e["to"]!.GetValue<string>() == "Succeeded");
+
+        var child = await Client.GetJsonAsync($"/api/runs/{runId}/nodes/each%5B1%5D");
+        child["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        child["output"]!["name"]!.GetValue<string>().ShouldBe("returns.csv");
+        child["map"]!.GetValue<string>().ShouldBe("each");
+        var map = await Client.GetJsonAsync($"/api/runs/{runId}/nodes/each");
+        map["children"]!.AsArray().Count.ShouldBe(3);
+    }
+
+    protected async Task IdempotencyKey_SameRequestIsTheSameRun_OtherRequestIsAConflict()
+    {
+        var key = "order-" + Guid.NewGuid().ToString("N");
+        var request = new JsonObject { ["spec"] = ApiClient.Sample("etl-report.yaml"), ["inputs"] = new JsonObject { ["limit"] = 5 } };
+        var first = await Client.StartAsync(request, ("Idempotency-Key", key));
+
+        var again = await Client.PostJsonAsync("/api/runs", request, ("Idempotency-Key", key));
+        var second = await again.JsonAsync(HttpStatusCode.OK);
+        second["runId"]!.GetValue<string>().ShouldBe(first["runId"]!.GetValue<string>());
+        again.Headers.Location!.ToString().ShouldEndWith("/api/runs/" + first["runId"]);
+
+        var other = new JsonObject { ["spec"] = ApiClient.Sample("etl-report.yaml"), ["inputs"] = new JsonObject { ["limit"] = 6 } };
+        var conflict = await (await Client.PostJsonAsync("/api/runs", other, ("Idempotency-Key", key))).JsonAsync(HttpStatusCode.Conflict);
+        conflict["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/idempotency-key-reused");
+    }
+
+    protected async Task ListRuns_FiltersAndPagesNewestFirst()
+    {
+        // A workflow of its own, so that runs of other tests do not count.
+        var name = "list-" + Guid.NewGuid().ToString("N")[..8];
+        var spec = $"name: {name}\nnodes:\n  - id: a\n    type: echo\n    with: 1\n";
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await Client.StartAsync(new JsonObject { ["spec"] = spec }))["runId"]!.GetValue<string>());
+            await Client.WaitAsync(ids[^1]);
+        }
+
+        var page1 = await Client.GetJsonAsync($"/api/runs?workflow={name}&limit=2");
+        page1["runs"]!.AsArray().Select(r => r!["runId"]!.GetValue<string>()).ShouldBe([ids[2], ids[1]]);
+        var token = page1["continuationToken"]!.GetValue<string>();
+        var page2 = await Client.GetJsonAsync($"/api/runs?workflow={name}&limit=2&continuationToken={Uri.EscapeDataString(token)}");
+        page2["runs"]!.AsArray().Select(r => r!["runId"]!.GetValue<string>()).ShouldBe([ids[0]]);
+        page2["continuationToken"].ShouldBeNull();
+        (await Client.GetJsonAsync(page1["next"]!.GetValue<string>()))["runs"]!.AsArray().Count.ShouldBe(1);
+
+        (await Client.GetJsonAsync($"/api/runs?workflow={name}&status=succeeded"))["runs"]!.AsArray().Count.ShouldBe(3);
+        (await Client.GetJsonAsync($"/api/runs?workflow={name}&status=Failed"))["runs"]!.AsArray().Count.ShouldBe(0);
+        var future = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O"));
+        (await Client.GetJsonAsync($"/api/runs?workflow={name}&createdFrom={future}"))["runs"]!.AsArray().Count.ShouldBe(0);
+        (await Client.GetJsonAsync($"/api/runs?workflow={name}&createdTo={future}"))["runs"]!.AsArray().Count.ShouldBe(3);
+    }
+
+    protected async Task Workflows_RegisterVersionsAndRunByName()
+    {
+        var name = "wf-" + Guid.NewGuid().ToString("N")[..8];
+        string Spec(int version, string value) => $"name: {name}\nversion: {version}\ndescription: test\nnodes:\n  - id: a\n    type: echo\n    with: {value}\noutputs:\n  v: ${{{{ nodes.a.output }}}}\n";
+
+        var created = await Client.SendAsync(HttpMethod.Post, "/api/workflows", Spec(1, "one"), "application/yaml");
+        (await created.JsonAsync(HttpStatusCode.Created))["version"]!.GetValue<int>().ShouldBe(1);
+        created.Headers.Location!.ToString().ShouldEndWith("/api/workflows/" + name);
+        (await Client.PostJsonAsync("/api/workflows", new JsonObject { ["spec"] = Spec(1, "one") })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var conflict = await (await Client.PostJsonAsync("/api/workflows", new JsonObject { ["spec"] = Spec(1, "uno") })).JsonAsync(HttpStatusCode.Conflict);
+        conflict["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/workflow-version-conflict");
+        (await Client.PostJsonAsync("/api/workflows", new JsonObject { ["spec"] = Spec(2, "two") })).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var detail = await Client.GetJsonAsync("/api/workflows/" + name);
+        detail["versions"]!.AsArray().Select(v => v!["version"]!.GetValue<int>()).ShouldBe([1, 2]);
+        (await Client.GetJsonAsync("/api/workflows"))["workflows"]!.AsArray().ShouldContain(w => w!["name"]!.GetValue<string>() == name && w["latestVersion"]!.GetValue<int>() == 2);
+
+        var latest = await Client.StartAsync(new JsonObject { ["workflow"] = name });
+        (await Client.WaitAsync(latest["runId"]!.GetValue<string>()))["outputs"]!["v"]!.GetValue<string>().ShouldBe("two");
+        var first = await Client.StartAsync(new JsonObject { ["workflow"] = name, ["version"] = 1 });
+        (await Client.WaitAsync(first["runId"]!.GetValue<string>()))["outputs"]!["v"]!.GetValue<string>().ShouldBe("one");
+        (await Client.PostJsonAsync("/api/runs", new JsonObject { ["workflow"] = name, ["version"] = 9 })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    protected async Task Cancel_StopsARunningRun_ThenConflicts()
+    {
+        var spec = "name: slow\nnodes:\n  - id: wait\n    type: delay\n    with: { duration: 10m }\n";
+        var runId = (await Client.StartAsync(new JsonObject { ["spec"] = spec }))["runId"]!.GetValue<string>();
+
+        var cancel = await Client.PostJsonAsync($"/api/runs/{runId}/cancel", new JsonObject { ["reason"] = "test" });
+        (await cancel.JsonAsync(HttpStatusCode.Accepted))["cancelRequested"]!.GetValue<bool>().ShouldBeTrue();
+
+        (await Client.WaitAsync(runId))["status"]!.GetValue<string>().ShouldBe("Cancelled");
+        var again = await (await Client.SendAsync(HttpMethod.Post, $"/api/runs/{runId}/cancel")).JsonAsync(HttpStatusCode.Conflict);
+        again["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/run-completed");
+    }
+
+    protected async Task UnknownRunIdsOfAnyShape_Are404(string id)
+    {
+        foreach (var suffix in (string[])["", "/graph", "/events", "/nodes/a"])
+        {
+            var response = await Client.GetAsync(new Uri("/api/runs/" + id + suffix, UriKind.Relative));
+            var problem = await response.JsonAsync(HttpStatusCode.NotFound);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+            problem["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/run-not-found");
+        }
+
+        (await Client.SendAsync(HttpMethod.Post, "/api/runs/" + id + "/cancel")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    public static TheoryData<string> OddRunIds { get; } =
+    [
+        "nope", "0123456789abcdef0123456789abcdef", "%24workflows", "%24idempotency", "run%27quote", "a%2Fb", "a%23b", "a%3Fb",
+        "%E2%9C%93", "a%5C%5Cb", new string('x', 300), "a..b", "run%20id", "null",
+    ];
+}
