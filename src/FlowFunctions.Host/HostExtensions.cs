@@ -1,3 +1,5 @@
+using FlowFunctions.Host.Functions;
+
 namespace FlowFunctions.Host;
 
 /// <summary>Wiring of the host: services from configuration and command-line switches, then the endpoints.</summary>
@@ -8,6 +10,7 @@ public static class HostExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         _ = args;
+        builder.AddCustomHandler();
         return builder;
     }
 
@@ -16,6 +19,7 @@ public static class HostExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+        app.MapCustomHandler();
         return app;
     }
 }
