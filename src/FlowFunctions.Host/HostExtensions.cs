@@ -1,4 +1,5 @@
 using FlowFunctions.Host.Api;
+using FlowFunctions.Host.Functions;
 
 namespace FlowFunctions.Host;
 
@@ -11,6 +12,7 @@ public static class HostExtensions
         ArgumentNullException.ThrowIfNull(builder);
         _ = args;
         builder.Services.AddFlowFunctionsApi();
+        builder.AddCustomHandler();
         return builder;
     }
 
@@ -19,6 +21,7 @@ public static class HostExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapFlowFunctionsApi();
+        app.MapCustomHandler();
         return app;
     }
 

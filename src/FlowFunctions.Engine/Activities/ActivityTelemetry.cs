@@ -45,4 +45,12 @@ public static class ActivityTelemetry
     /// <summary>Wall time of a work item, inline retries and their delays included.</summary>
     internal static readonly Histogram<double> Duration =
         Meter.CreateHistogram<double>("flowfunctions.activity.duration", "s", "Duration of a work item, inline retries included.");
+
+    /// <summary>Wall time of a run episode (load, decide, commit, dispatch).</summary>
+    internal static readonly Histogram<double> EpisodeDuration =
+        Meter.CreateHistogram<double>("flowfunctions.episode.duration", "s", "Duration of a run episode: load, decide, commit and dispatch.");
+
+    /// <summary>Inbox events applied by episodes.</summary>
+    internal static readonly Counter<long> EventsApplied =
+        Meter.CreateCounter<long>("flowfunctions.episode.events", "{event}", "Inbox events applied by run episodes.");
 }

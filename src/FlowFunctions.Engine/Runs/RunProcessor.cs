@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
+using FlowFunctions.Engine.Activities;
 using FlowFunctions.Engine.Worker;
 using FlowFunctions.Storage;
 
@@ -190,13 +191,30 @@ public sealed class RunProcessor
         return processed;
     }
 
-    /// <summary>One episode; false when there was nothing to do.</summary>
+    /// <summary>One episode, traced and measured; false when there was nothing to do.</summary>
     private async Task<bool> RunEpisodeAsync(string runId, CancellationToken ct)
+    {
+        using var activity = ActivityTelemetry.Source.StartActivity("episode");
+        activity?.SetTag(ActivityTelemetry.RunIdTag, runId);
+        var started = _time.GetTimestamp();
+        var applied = await RunEpisodeCoreAsync(runId, ct);
+        if (applied > 0)
+        {
+            ActivityTelemetry.EventsApplied.Add(applied);
+            ActivityTelemetry.EpisodeDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+        }
+
+        activity?.SetTag("flowfunctions.episode.events", applied);
+        return applied != 0;
+    }
+
+    /// <summary>One episode: the number of inbox events applied, -1 when it did work without applying any (repairs, conflicts), 0 when there was nothing to do.</summary>
+    private async Task<int> RunEpisodeCoreAsync(string runId, CancellationToken ct)
     {
         var run = await _states.LoadAsync(runId, ct);
         if (run is null)
         {
-            return false;
+            return 0;
         }
 
         if (run.PendingCommit is { } pending)
@@ -204,7 +222,7 @@ public sealed class RunProcessor
             // A writer died in the middle of a chunked commit: finish it before anything else reads the rows.
             await _committer.FinishPendingAsync(runId, run.Sequence, pending, ct);
             _states.Forget(runId);
-            return true;
+            return -1;
         }
 
         var leftovers = await _store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, ct);
@@ -224,7 +242,7 @@ public sealed class RunProcessor
             .ToList();
         if (inbox.Count == 0)
         {
-            return false;
+            return 0;
         }
 
         var state = run.State;
@@ -262,7 +280,7 @@ public sealed class RunProcessor
         {
             // Another writer committed first (our lease expired under us): reload and try again.
             _states.Forget(runId);
-            return true;
+            return -1;
         }
 
         Interlocked.Increment(ref _episodes);
@@ -274,7 +292,7 @@ public sealed class RunProcessor
         // finds runs through the index, had nothing left to repair it from.
         await UpdateIndexAsync(state, ct, committedFrom: run.Sequence, committed: sequence);
         await DispatchAsync(runId, sequence, effects, ct);
-        return true;
+        return inbox.Count;
     }
 
     private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence)

@@ -108,6 +108,7 @@ public sealed class FlowWorker
                     // When another worker holds the run's lease the wake-ups are kept: if that holder is alive it
                     // re-checks the inbox when it releases and the redelivery is a cheap no-op; if it died, the
                     // redelivery after the visibility timeout takes the run over once its lease has expired.
+                    using var scope = RunScope(run.Key);
                     if (await _processor.ProcessAsync(run.Key, CancellationToken.None))
                     {
                         foreach (var message in run.Value)
@@ -131,15 +132,97 @@ public sealed class FlowWorker
     /// </summary>
     private async Task<string?> HandleControlMessageAsync(QueueMessage message, CancellationToken stop)
     {
-        JsonObject body;
+        switch (await InterpretControlAsync(message.Body, stop))
+        {
+            case ControlStep.Process process:
+                return process.RunId;
+            case ControlStep.Rearm rearm:
+                await _store.Queues.EnqueueAsync(_options.ControlQueue, message.Body, rearm.Delay, stop);
+                await _store.Queues.DeleteAsync(_options.ControlQueue, message, stop);
+                return null;
+            case ControlStep.Poison poison:
+                await PoisonAsync(_options.ControlQueue, message, poison.Reason, stop);
+                return null;
+            default:
+                throw new InvalidOperationException("unknown control step");
+        }
+    }
+
+    /// <summary>
+    /// Handles one control-queue message body delivered by someone else (an Azure Functions queue trigger, which
+    /// deletes the message when this returns and redelivers it when this throws): the same interpretation as the
+    /// polling loop, then the run's episodes. A malformed body goes to <see cref="PoisonQueue"/> and returns normally;
+    /// a timer that is not due yet is re-armed as a new message. When another worker holds the run's lease, a wake-up
+    /// is re-armed after <see cref="EngineOptions.ControlVisibility"/>, as the polling loop leaves its message to reappear.
+    /// Store failures throw, so the host retries.
+    /// </summary>
+    public async Task HandleControlMessageBodyAsync(string body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        switch (await InterpretControlAsync(body, cancellationToken))
+        {
+            case ControlStep.Process process:
+                await ProcessOrDeferAsync(process.RunId, cancellationToken);
+                break;
+            case ControlStep.Rearm rearm:
+                await _store.Queues.EnqueueAsync(_options.ControlQueue, body, rearm.Delay, cancellationToken);
+                break;
+            case ControlStep.Poison poison:
+                await RecordPoisonAsync(_options.ControlQueue, body, poison.Reason, cancellationToken);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Handles one work-queue message body delivered by someone else (see <see cref="HandleControlMessageBodyAsync"/>):
+    /// runs its activities, stores their results in the run's inbox, then runs the run's episodes. The delivering host
+    /// keeps the message invisible while this runs, so there is no visibility heartbeat; superseded attempts are still
+    /// detected and cancelled. Throws when it could not finish (the host redelivers; results already stored dedupe).
+    /// </summary>
+    public async Task HandleWorkMessageBodyAsync(string body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (!TryReadWork(body, out var requests, out var problem))
+        {
+            await RecordPoisonAsync(_options.WorkQueue, body, problem, cancellationToken);
+            return;
+        }
+
+        var outcome = await RunWorkItemsAsync(requests, lease: null, cancellationToken);
+        if (outcome.Unfinished)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        if (outcome.Stored)
+        {
+            await ProcessOrDeferAsync(outcome.RunId, cancellationToken);
+        }
+    }
+
+    /// <summary>Runs the run's episodes; when another worker holds its lease, asks again after a control visibility period.</summary>
+    private async Task ProcessOrDeferAsync(string runId, CancellationToken ct)
+    {
+        using var scope = RunScope(runId);
+        if (!await _processor.ProcessAsync(runId, ct))
+        {
+            // The holder re-checks the inbox when it releases; the delayed wake-up covers a holder that died, whose lease
+            // has expired by then (the polling loop gets the same from its message's visibility timeout).
+            await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Wake(runId), _options.ControlVisibility, ct);
+        }
+    }
+
+    /// <summary>What a control message asks for, decided once for both the polling loop and a delivered body.</summary>
+    private async Task<ControlStep> InterpretControlAsync(string text, CancellationToken stop)
+    {
         try
         {
-            body = JsonNode.Parse(message.Body)!.AsObject();
+            var body = JsonNode.Parse(text)!.AsObject();
             var runId = body["runId"]!.GetValue<string>();
             switch (body["kind"]!.GetValue<string>())
             {
                 case "wake":
-                    return runId;
+                    return new ControlStep.Process(runId);
                 case "timer":
                     var due = RunJson.ParseTime(body["dueAt"]);
                     var remaining = due - _time.GetUtcNow();
@@ -147,9 +230,7 @@ public sealed class FlowWorker
                     {
                         // A timer longer than one queue visibility step comes back early (and a queue's clock may run a
                         // little ahead of ours): arm the next step. A timer never fires before it is due.
-                        await _store.Queues.EnqueueAsync(_options.ControlQueue, message.Body, _processor.ClampDelay(remaining), stop);
-                        await _store.Queues.DeleteAsync(_options.ControlQueue, message, stop);
-                        return null;
+                        return new ControlStep.Rearm(_processor.ClampDelay(remaining));
                     }
 
                     var fired = new RunEvent.TimerFired(
@@ -157,19 +238,27 @@ public sealed class FlowWorker
                         body["attempt"]!.GetValue<int>(),
                         body["incarnation"]!.GetValue<int>(),
                         Enum.Parse<TimerPurpose>(body["purpose"]!.GetValue<string>()));
-                    await _processor.AppendEventAsync(runId, RunJson.EventId(fired), fired, stop, wake: false);
-                    return runId;
+                    using (RunScope(runId, fired.NodeId))
+                    {
+                        await _processor.AppendEventAsync(runId, RunJson.EventId(fired), fired, stop, wake: false);
+                    }
+
+                    return new ControlStep.Process(runId);
                 default:
-                    await PoisonAsync(_options.ControlQueue, message, "unknown control message kind", stop);
-                    return null;
+                    return new ControlStep.Poison("unknown control message kind");
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
         {
-            await PoisonAsync(_options.ControlQueue, message, "malformed control message: " + ex.Message, stop);
-            return null;
+            return new ControlStep.Poison("malformed control message: " + ex.Message);
         }
     }
+
+    /// <summary>A log scope naming the run (and node) so that one run can be followed across queue hops.</summary>
+    private IDisposable? RunScope(string runId, string? nodeId = null) =>
+        _logger.BeginScope(nodeId is null
+            ? new Dictionary<string, object> { ["RunId"] = runId }
+            : new Dictionary<string, object> { ["RunId"] = runId, ["NodeId"] = nodeId });
 
     private async Task WorkLoopAsync(CancellationToken stop, CancellationToken abandon)
     {
@@ -248,19 +337,61 @@ public sealed class FlowWorker
     /// </summary>
     private async Task ExecuteWorkItemAsync(QueueMessage message, CancellationToken abandon)
     {
-        IReadOnlyList<ActivityRequest> requests;
-        try
+        if (!TryReadWork(message.Body, out var requests, out var problem))
         {
-            requests = RunJson.ReadWorkMessage(JsonNode.Parse(message.Body)!.AsObject());
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException or KeyNotFoundException)
-        {
-            await PoisonAsync(_options.WorkQueue, message, "malformed work item: " + ex.Message, CancellationToken.None);
+            await PoisonAsync(_options.WorkQueue, message, problem, CancellationToken.None);
             return;
         }
 
-        var items = requests.Select(r => new WorkItem(r, CancellationTokenSource.CreateLinkedTokenSource(abandon))).ToList();
         var lease = new WorkItemLease(message);
+        var outcome = await RunWorkItemsAsync(requests, lease, abandon);
+        if (outcome.Stored)
+        {
+            // This worker applies the results itself (a local wake-up, no control message). Were it to die first, the
+            // stored events are found by the housekeeping sweep.
+            _localWakes.Enqueue(outcome.RunId);
+            _processor.ControlSignal.Notify();
+        }
+
+        if (abandon.IsCancellationRequested && outcome.Unfinished)
+        {
+            // Shutdown: release the unfinished work to another worker at once (finished items are already stored).
+            await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, TimeSpan.Zero, CancellationToken.None);
+            return;
+        }
+
+        await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
+    }
+
+    private static bool TryReadWork(string body, out IReadOnlyList<ActivityRequest> requests, out string problem)
+    {
+        try
+        {
+            requests = RunJson.ReadWorkMessage(JsonNode.Parse(body)!.AsObject());
+            problem = requests.Count > 0 ? string.Empty : "malformed work item: no work items";
+            return requests.Count > 0;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException or KeyNotFoundException)
+        {
+            requests = [];
+            problem = "malformed work item: " + ex.Message;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Runs the items of one work message and stores their results in the run's inbox (one batch). With a
+    /// <paramref name="lease"/> the heartbeat also renews the message's visibility; without one the deliverer does.
+    /// </summary>
+    private async Task<WorkOutcome> RunWorkItemsAsync(IReadOnlyList<ActivityRequest> requests, WorkItemLease? lease, CancellationToken abandon)
+    {
+        var runId = requests[0].RunId;
+        using var scope = _logger.BeginScope(new Dictionary<string, object>
+        {
+            ["RunId"] = runId,
+            ["NodeId"] = string.Join(",", requests.Select(r => r.NodeId)),
+        });
+        var items = requests.Select(r => new WorkItem(r, CancellationTokenSource.CreateLinkedTokenSource(abandon))).ToList();
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(items, lease, heartbeatStop.Token);
         try
@@ -282,21 +413,10 @@ public sealed class FlowWorker
         var results = items.Where(i => i.Result is not null).Select(i => i.Result!.Value).ToList();
         if (results.Count > 0)
         {
-            // This worker applies the results itself (a local wake-up, no control message). Were it to die first, the
-            // stored events are found by the housekeeping sweep.
-            await _processor.AppendEventsAsync(requests[0].RunId, results, CancellationToken.None);
-            _localWakes.Enqueue(requests[0].RunId);
-            _processor.ControlSignal.Notify();
+            await _processor.AppendEventsAsync(runId, results, CancellationToken.None);
         }
 
-        if (abandon.IsCancellationRequested && items.Any(i => i.Result is null && !i.Superseded))
-        {
-            // Shutdown: release the unfinished work to another worker at once (finished items are already stored).
-            await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, TimeSpan.Zero, CancellationToken.None);
-            return;
-        }
-
-        await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
+        return new WorkOutcome(runId, results.Count > 0, items.Any(i => i.Result is null && !i.Superseded));
     }
 
     private async Task ExecuteOneAsync(WorkItem item, bool isCurrent)
@@ -330,7 +450,7 @@ public sealed class FlowWorker
     }
 
     /// <summary>Renews the message's invisibility while its items run, and learns on renewal which attempts were superseded.</summary>
-    private async Task HeartbeatAsync(IReadOnlyList<WorkItem> items, WorkItemLease lease, CancellationToken stop)
+    private async Task HeartbeatAsync(IReadOnlyList<WorkItem> items, WorkItemLease? lease, CancellationToken stop)
     {
         var interval = _options.WorkVisibility / 3;
         try
@@ -338,7 +458,7 @@ public sealed class FlowWorker
             while (true)
             {
                 await Task.Delay(interval, _time, stop);
-                if (await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, _options.WorkVisibility, stop) is { } renewed)
+                if (lease is not null && await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, _options.WorkVisibility, stop) is { } renewed)
                 {
                     lease.Current = renewed;
                 }
@@ -443,10 +563,32 @@ public sealed class FlowWorker
 
     private async Task PoisonAsync(string queue, QueueMessage message, string reason, CancellationToken ct)
     {
-        WorkerLog.Poisoned(_logger, queue, reason);
-        var dead = new JsonObject { ["queue"] = queue, ["reason"] = reason, ["body"] = message.Body, ["at"] = RunJson.Time(_time.GetUtcNow()) };
-        await _store.Queues.EnqueueAsync(PoisonQueue, dead.ToJsonString(), TimeSpan.Zero, ct);
+        await RecordPoisonAsync(queue, message.Body, reason, ct);
         await _store.Queues.DeleteAsync(queue, message, ct);
+    }
+
+    private async Task RecordPoisonAsync(string queue, string body, string reason, CancellationToken ct)
+    {
+        WorkerLog.Poisoned(_logger, queue, reason);
+        var dead = new JsonObject { ["queue"] = queue, ["reason"] = reason, ["body"] = body, ["at"] = RunJson.Time(_time.GetUtcNow()) };
+        await _store.Queues.EnqueueAsync(PoisonQueue, dead.ToJsonString(), TimeSpan.Zero, ct);
+    }
+
+    /// <summary>What became of a work message's items.</summary>
+    private sealed record WorkOutcome(string RunId, bool Stored, bool Unfinished);
+
+    /// <summary>What a control message asks for.</summary>
+    private abstract record ControlStep
+    {
+        private ControlStep()
+        {
+        }
+
+        public sealed record Process(string RunId) : ControlStep;
+
+        public sealed record Rearm(TimeSpan Delay) : ControlStep;
+
+        public sealed record Poison(string Reason) : ControlStep;
     }
 
     /// <summary>One work item of a message: its request, its own cancellation, and what became of it.</summary>

@@ -16,11 +16,11 @@ internal static class ApiServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<FlowHostOptions>, FlowHostOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => FlowStores.Open(provider.GetRequiredService<IOptions<FlowHostOptions>>().Value.Store, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<FlowHostOptions>>().Value;
-            var time = provider.GetRequiredService<TimeProvider>();
-            return FlowEngine.Create(FlowStores.Open(options.Store, time), time: time, configureActivities: activities =>
+            return FlowEngine.Create(provider.GetRequiredService<IFlowStore>(), time: provider.GetRequiredService<TimeProvider>(), configureActivities: activities =>
             {
                 foreach (var host in options.AllowedHosts)
                 {
@@ -29,6 +29,7 @@ internal static class ApiServiceCollectionExtensions
             });
         });
         services.AddSingleton<WorkflowRegistry>();
+        services.AddSingleton<Functions.IWorkflowCatalog>(provider => provider.GetRequiredService<WorkflowRegistry>());
         services.AddHostedService<InProcessWorker>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Customize);
         return services;

@@ -29,7 +29,7 @@ internal sealed class FlowHostOptionsValidator(IConfiguration configuration) : I
                 failures.Add($"--dev serves the API without authentication and is only allowed on loopback addresses; '{url}' is not loopback (use --urls http://127.0.0.1:<port>)");
             }
         }
-        else if (options.ApiKeys.Count == 0)
+        else if (options.ApiKeys.Count == 0 && !Functions.CustomHandlerExtensions.IsUnderFunctions(configuration))
         {
             failures.Add("no API key: set FlowFunctions:ApiKeys (or pass --api-key <key>), or run with --dev on a loopback address");
         }

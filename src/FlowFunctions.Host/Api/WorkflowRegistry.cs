@@ -12,7 +12,7 @@ namespace FlowFunctions.Host.Api;
 /// partition <c>$workflows</c> of the partition store, keyed <c>{name}|{version:D6}</c> so that a prefix query lists a
 /// workflow's versions in order.
 /// </summary>
-internal sealed partial class WorkflowRegistry(FlowEngine engine, TimeProvider time)
+internal sealed partial class WorkflowRegistry(FlowEngine engine, TimeProvider time) : Functions.IWorkflowCatalog
 {
     public const string Partition = "$workflows";
 
@@ -60,6 +60,10 @@ internal sealed partial class WorkflowRegistry(FlowEngine engine, TimeProvider t
 
         return (entry, Encoding.UTF8.GetString(bytes));
     }
+
+    /// <summary>What a start message naming a workflow runs.</summary>
+    public async Task<Functions.CatalogWorkflow?> FindAsync(string name, int? version, CancellationToken cancellationToken) =>
+        await GetSpecAsync(name, version, cancellationToken) is { } found ? new Functions.CatalogWorkflow(found.Version.Name, found.Version.Version, found.Text) : null;
 
     private static string Key(string name, int version) => name + "|" + version.ToString("D6", CultureInfo.InvariantCulture);
 

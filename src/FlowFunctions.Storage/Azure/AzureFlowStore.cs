@@ -94,6 +94,11 @@ public sealed class AzureFlowStore : IFlowStore
         await artifacts.EnsureContainerAsync(cancellationToken);
     }
 
+    /// <summary>Creates the named queues now (idempotent): a Functions host's queue triggers poll queues that must exist.</summary>
+    /// <param name="queueNames">Queue names without the name prefix.</param>
+    /// <param name="cancellationToken">Cancels the requests.</param>
+    public Task EnsureQueuesAsync(IEnumerable<string> queueNames, CancellationToken cancellationToken) => queues.EnsureQueuesAsync(queueNames, cancellationToken);
+
     /// <summary>Deletes both tables, the container and the queues this instance used (tests; the prefix keeps others safe).</summary>
     internal async Task DeleteStorageAsync(IEnumerable<string> extraQueues, CancellationToken cancellationToken)
     {

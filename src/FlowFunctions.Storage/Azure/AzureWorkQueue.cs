@@ -4,8 +4,9 @@ namespace FlowFunctions.Storage.Azure;
 
 /// <summary>
 /// Work queues as Azure Storage queues, one per name (prefixed with the store's name prefix). Bodies travel base64
-/// encoded; a body too large for a message (64 KiB) is stored as an artifact and the message carries <c>@sha256:..</c>,
-/// which base64 text can never start with.
+/// encoded, always, which is what an Azure Functions queue trigger decodes (host.json <c>messageEncoding: base64</c>);
+/// a body too large for a message (64 KiB) is stored as an artifact and the message carries <c>@sha256:..</c>, base64
+/// encoded as well (see <see cref="QueueBody"/>), so a Functions host delivers it instead of poisoning it as undecodable.
 /// </summary>
 internal sealed class AzureWorkQueue : IWorkQueue
 {
@@ -18,7 +19,7 @@ internal sealed class AzureWorkQueue : IWorkQueue
     /// <summary>The longest visibility timeout or initial delay (the service's limit); timers re-arm in steps.</summary>
     internal static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7);
 
-    private const char ArtifactMarker = '@';
+    private const char LegacyArtifactMarker = '@';
 
     private readonly AzureQueueClient queues;
     private readonly AzureArtifactStore artifacts;
@@ -43,7 +44,8 @@ internal sealed class AzureWorkQueue : IWorkQueue
         var text = Convert.ToBase64String(Encoding.UTF8.GetBytes(body));
         if (text.Length > MaxInlineText)
         {
-            text = ArtifactMarker + await artifacts.PutAsync(Encoding.UTF8.GetBytes(body), cancellationToken);
+            var reference = QueueBody.ArtifactMarker + await artifacts.PutAsync(Encoding.UTF8.GetBytes(body), cancellationToken);
+            text = Convert.ToBase64String(Encoding.UTF8.GetBytes(reference));
         }
 
         await queues.PutAsync(name, text, Seconds(initialVisibilityDelay), cancellationToken);
@@ -122,15 +124,23 @@ internal sealed class AzureWorkQueue : IWorkQueue
         return name;
     }
 
+    /// <summary>Creates the queues now instead of on first use (a Functions host polls queues it does not create).</summary>
+    internal async Task EnsureQueuesAsync(IEnumerable<string> names, CancellationToken cancellationToken)
+    {
+        foreach (var queue in names)
+        {
+            await EnsureQueueAsync(queue, cancellationToken);
+        }
+    }
+
     private async Task<string> DecodeAsync(string text, CancellationToken cancellationToken)
     {
-        if (text.Length > 0 && text[0] == ArtifactMarker)
+        if (text.Length > 0 && text[0] == LegacyArtifactMarker)
         {
-            var bytes = await artifacts.GetAsync(text[1..], cancellationToken)
-                ?? throw new InvalidDataException($"a queue message refers to body {text[1..]}, which is missing");
-            return Encoding.UTF8.GetString(bytes);
+            // Written before references were base64 encoded too.
+            return await QueueBody.ResolveAsync(artifacts, text, cancellationToken);
         }
 
-        return Encoding.UTF8.GetString(Convert.FromBase64String(text));
+        return await QueueBody.ResolveAsync(artifacts, Encoding.UTF8.GetString(Convert.FromBase64String(text)), cancellationToken);
     }
 }
