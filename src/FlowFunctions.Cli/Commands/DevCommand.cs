@@ -1,13 +1,21 @@
 using System.CommandLine;
+using System.Globalization;
 using FlowFunctions.Cli.Dev;
+using FlowFunctions.Host;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FlowFunctions.Cli.Commands;
 
 /// <summary>
-/// <c>flow dev [--data folder] [--port-base n] [--allow-host host]...</c>: a local Azure environment in one command. Starts
-/// Azurite (installing it into the project's node_modules when absent), or reuses one already listening, then works
-/// runs with an embedded worker until Ctrl+C or SIGTERM, which stop the worker and then the Azurite it started.
+/// <c>flow dev [--data folder] [--port-base n] [--port n] [--allow-host host]...</c>: a local Azure environment in one
+/// command. Starts Azurite (installing it into the project's node_modules when absent), or reuses one already listening,
+/// then serves the host's HTTP API on http://127.0.0.1:&lt;port&gt; (in development mode: no authentication, loopback only)
+/// with the host's in-process worker working the runs, until Ctrl+C or SIGTERM, which stop the API and its worker and then
+/// the Azurite it started.
 /// </summary>
 internal static class DevCommand
 {
@@ -16,6 +24,9 @@ internal static class DevCommand
 
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan AzuriteStopGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>The API's default port: the one Azure Functions Core Tools use, so the URLs read the same as under <c>func start</c>.</summary>
+    public const int DefaultApiPort = 7071;
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
@@ -29,8 +40,13 @@ internal static class DevCommand
             Description = "Blob port; Queue and Table use the next two (default 10000, Azurite's usual 10000-10002).",
             DefaultValueFactory = _ => 10000,
         };
+        var apiPort = new Option<int>("--port")
+        {
+            Description = $"Port of the HTTP API, served on http://127.0.0.1 only (default {DefaultApiPort}).",
+            DefaultValueFactory = _ => DefaultApiPort,
+        };
         var allowHost = CommonOptions.AllowHost();
-        var command = new Command("dev", "Start Azurite (installing it when absent) and a worker on it, until Ctrl+C.") { data, portBase, allowHost };
+        var command = new Command("dev", "Start Azurite (installing it when absent) and serve the HTTP API with a worker on it, until Ctrl+C.") { data, portBase, apiPort, allowHost };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             if (parsed.GetValue(portBase) is < 1024 or > 65533)
@@ -39,12 +55,18 @@ internal static class DevCommand
                 return ExitCodes.Invalid;
             }
 
+            if (parsed.GetValue(apiPort) is < 1 or > 65535)
+            {
+                await stderr.WriteLineAsync("flow: --port must be from 1 to 65535");
+                return ExitCodes.Invalid;
+            }
+
             var ports = AzuritePorts.FromBase(parsed.GetValue(portBase));
             AzuriteProcess? azurite = null;
             try
             {
                 azurite = await StartOrReuseAzuriteAsync(ports, Path.GetFullPath(parsed.GetValue(data)!), stdout, stderr, cancellationToken);
-                return await WorkAsync(ports, azurite, parsed.GetValue(allowHost), stdout, stderr, cancellationToken);
+                return await ServeAsync(ports, parsed.GetValue(apiPort), azurite, parsed.GetValue(allowHost), stdout, stderr, cancellationToken);
             }
             catch (DevException ex)
             {
@@ -108,46 +130,84 @@ internal static class DevCommand
         return azurite;
     }
 
-    private static async Task<int> WorkAsync(AzuritePorts ports, AzuriteProcess? azurite, string[]? allowedHosts, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds and runs the host's web application in this process: development mode (no API key) on 127.0.0.1 only, on the
+    /// Azurite store; its in-process worker is the only worker flow dev runs.
+    /// </summary>
+    private static async Task<int> ServeAsync(AzuritePorts ports, int apiPort, AzuriteProcess? azurite, string[]? allowedHosts, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var store = ports.ConnectionString;
         var storeArgument = store.Contains(';', StringComparison.Ordinal) ? $"\"{store}\"" : store;
-        await using var engine = EngineFactory.Open(store, allowedHosts: allowedHosts);
-        using var logs = EngineFactory.Logs(LogLevel.Information);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var worker = engine.CreateWorker(logs.CreateLogger("flow.dev")).RunAsync(stop.Token);
+        var apiUrl = $"http://127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}";
+        string[] hostArgs = ["--dev", "--store", store, "--urls", apiUrl, .. (allowedHosts ?? []).SelectMany(h => (string[])["--allow-host", h])];
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = HostExtensions.NormalizeArguments(hostArgs), ContentRootPath = AppContext.BaseDirectory });
+        builder.AddFlowFunctionsHost(hostArgs);
+        // Ctrl+C and SIGTERM belong to the command line (they cancel cancellationToken), not to the web host's console lifetime.
+        builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        await using var app = builder.Build();
+        app.MapFlowFunctions();
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            throw new DevException($"cannot serve the API on {apiUrl}: {ex.Message} Stop that program, or use another port with --port.");
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new DevException($"cannot start the API: {ex.Message}");
+        }
 
         await stdout.WriteLineAsync($"""
 
+              API     {apiUrl}/api   (OpenAPI: {apiUrl}/api/openapi.json; no API key: development mode, loopback only)
               Blob    {Storage.Azure.DevelopmentStorage.Endpoint(ports.Blob)}
               Queue   {Storage.Azure.DevelopmentStorage.Endpoint(ports.Queue)}
               Table   {Storage.Azure.DevelopmentStorage.Endpoint(ports.Table)}
               Store   --store {storeArgument}
 
             In another terminal:
+              curl {apiUrl}/api/health
               flow run samples/etl-report.yaml --store {storeArgument} --detach
               flow runs --store {storeArgument}
               flow status <runId> --store {storeArgument}
 
-            {ReadyLine}: a worker is working the runs of this store. Ctrl+C stops {(azurite is null ? "the worker (not the Azurite it reused)" : "the worker, then Azurite")}.
+            {ReadyLine}: the API is at {apiUrl}/api and a worker is working the runs of this store. Ctrl+C stops {(azurite is null ? "the API and the worker (not the Azurite it reused)" : "the API and the worker, then Azurite")}.
             """);
 
         var exitCode = ExitCodes.Ok;
-        if (azurite is not null && await Task.WhenAny(worker, azurite.Exited) == azurite.Exited)
+        var stopped = Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var hostStopped = Task.Delay(Timeout.Infinite, app.Lifetime.ApplicationStopping).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var azuriteExited = azurite?.Exited; // one task: every read of Exited is a new one
+        var first = await Task.WhenAny(azuriteExited is null ? [stopped, hostStopped] : [stopped, hostStopped, azuriteExited]);
+        if (azurite is not null && first == azuriteExited)
         {
             // Ctrl+C in a terminal signals Azurite too (same process group): only an exit without a stop request is news.
-            await Task.WhenAny(worker, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
+            await Task.WhenAny(stopped, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
             if (!cancellationToken.IsCancellationRequested)
             {
-                await stderr.WriteLineAsync($"flow dev: Azurite exited unexpectedly with code {azurite.ExitCode}; stopping the worker. Its output:{Environment.NewLine}{azurite.LogTail}");
+                await stderr.WriteLineAsync($"flow dev: Azurite exited unexpectedly with code {azurite.ExitCode}; stopping the API and the worker. Its output:{Environment.NewLine}{azurite.LogTail}");
                 exitCode = ExitCodes.RunFailed;
             }
-
-            await stop.CancelAsync();
+        }
+        else if (first == hostStopped && !cancellationToken.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync("flow dev: the API host stopped on its own (see the log above)");
+            exitCode = ExitCodes.RunFailed;
         }
 
-        await worker;
-        await stdout.WriteLineAsync("flow dev: stopped the worker");
+        await app.StopAsync(CancellationToken.None);
+        await stdout.WriteLineAsync("flow dev: stopped the API and the worker");
         return exitCode;
+    }
+
+    /// <summary>A host lifetime that leaves signals alone: flow dev stops the web host itself when the command is cancelled.</summary>
+    private sealed class CommandLineLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using FlowFunctions.Cli.Dev;
@@ -25,21 +26,26 @@ public sealed class DevCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [RunningAzuriteFact]
-    public async Task Dev_AzuriteAlreadyListening_ReusesIt_WorksARun_AndLeavesItRunningOnStop()
+    public async Task Dev_AzuriteAlreadyListening_ReusesIt_ServesTheApi_WorksRuns_AndLeavesItRunningOnStop()
     {
         var portBase = RunningAzuriteFactAttribute.PortBase!.Value;
         var store = DevelopmentStorage.ConnectionString(portBase, portBase + 1, portBase + 2);
+        var apiPort = DevProcess.FreePort();
+        var api = $"http://127.0.0.1:{apiPort}";
 
         // A folder with no package.json: reusing needs no project to install into.
-        using var dev = DevProcess.Start(_dir, "--data", Path.Combine(_dir, "azurite"), "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var dev = DevProcess.Start(_dir, "--data", Path.Combine(_dir, "azurite"), "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture), "--port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await dev.WaitUntilReadyAsync(ReadyLimit);
         dev.Output.ShouldContain($"Azurite is already listening on 127.0.0.1:{portBase}-{portBase + 2}");
         dev.Output.ShouldContain(store == "UseDevelopmentStorage=true" ? "--store UseDevelopmentStorage=true" : $"--store \"{store}\"");
+        dev.Output.ShouldContain($"API     {api}/api");
+        dev.Output.ShouldContain($"{api}/api/openapi.json");
 
+        await RunThroughTheApiToSuccessAsync(api, dev);
         await RunDetachedToSuccessAsync(store, dev);
 
         (await dev.TerminateAsync(StopLimit)).ShouldBe(0, dev.Output);
-        dev.Output.ShouldContain("flow dev: stopped the worker");
+        dev.Output.ShouldContain("flow dev: stopped the API and the worker");
         dev.Output.ShouldNotContain("stopped Azurite");
         foreach (var port in Enumerable.Range(portBase, 3))
         {
@@ -52,7 +58,8 @@ public sealed class DevCommandTests : IDisposable
     {
         var portBase = DevProcess.FreePortBase();
         var data = Path.Combine(_dir, "azurite");
-        using var dev = DevProcess.Start(RepositoryPaths.Root, "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", data);
+        var apiPort = DevProcess.FreePort();
+        using var dev = DevProcess.Start(RepositoryPaths.Root, "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", data, "--port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await dev.WaitUntilReadyAsync(ReadyLimit);
         var azuritePid = dev.AzuritePid ?? throw new ShouldAssertException("no 'started Azurite (pid N' line: " + dev.Output);
         var store = DevelopmentStorage.ConnectionString(portBase, portBase + 1, portBase + 2);
@@ -63,6 +70,7 @@ public sealed class DevCommandTests : IDisposable
         (await dev.TerminateAsync(StopLimit)).ShouldBe(0, dev.Output);
         dev.Output.ShouldContain("flow dev: stopped Azurite");
         IsRunning(azuritePid).ShouldBeFalse("Azurite must exit with flow dev");
+        (await AzuritePorts.AnswersAsync(apiPort, CancellationToken.None)).ShouldBeFalse("the API must stop with flow dev");
         foreach (var port in Enumerable.Range(portBase, 3))
         {
             (await AzuritePorts.AnswersAsync(port, CancellationToken.None)).ShouldBeFalse($"port {port} must be closed");
@@ -112,6 +120,69 @@ public sealed class DevCommandTests : IDisposable
 
         code.ShouldBe(2);
         stderr.ShouldContain("--port-base must be from 1024 to 65533");
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65536")]
+    public async Task Dev_ApiPortOutOfRange_IsUsageError(string value)
+    {
+        var (code, _, stderr) = await CliRunner.RunAsync("dev", "--port", value);
+
+        code.ShouldBe(2);
+        stderr.ShouldContain("--port must be from 1 to 65535");
+    }
+
+    [RunningAzuriteFact]
+    public async Task Dev_ApiPortTaken_NamesTheUrlAndSuggestsPort()
+    {
+        var portBase = RunningAzuriteFactAttribute.PortBase!.Value;
+        var other = new TcpListener(IPAddress.Loopback, 0);
+        other.Start();
+        try
+        {
+            var apiPort = ((IPEndPoint)other.LocalEndpoint).Port;
+            var (code, stdout, stderr) = await FlowProcessIn(_dir, "dev", "--port-base", portBase.ToString(System.Globalization.CultureInfo.InvariantCulture), "--port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+            code.ShouldBe(1, stdout + stderr);
+            stderr.ShouldContain($"cannot serve the API on http://127.0.0.1:{apiPort}");
+            stderr.ShouldContain("--port");
+        }
+        finally
+        {
+            other.Stop();
+        }
+    }
+
+    /// <summary>GET /api/health, POST /api/runs with the sample, then GET /api/runs/{id} until it succeeds: the API flow dev serves, worked by its worker.</summary>
+    private static async Task RunThroughTheApiToSuccessAsync(string api, DevProcess dev)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(api), Timeout = CommandLimit };
+        using (var health = await client.GetAsync(new Uri("/api/health", UriKind.Relative)))
+        {
+            health.StatusCode.ShouldBe(HttpStatusCode.OK, dev.Output);
+        }
+
+        var request = new JsonObject { ["spec"] = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Samples, "etl-report.yaml")), ["inputs"] = new JsonObject { ["region"] = "us" } };
+        using var accepted = await client.PostAsJsonAsync(new Uri("/api/runs", UriKind.Relative), request);
+        accepted.StatusCode.ShouldBe(HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
+        var runId = JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["runId"]!.GetValue<string>();
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await client.GetAsync(new Uri("/api/runs/" + runId, UriKind.Relative));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            var document = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            if (document["status"]!.GetValue<string>() == "Succeeded")
+            {
+                document["outputs"]!["count"]!.GetValue<int>().ShouldBe(3);
+                return;
+            }
+
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60), $"run {runId} is {document["status"]}; flow dev output:{Environment.NewLine}{dev.Output}");
+            await Task.Delay(250);
+        }
     }
 
     private static async Task RunDetachedToSuccessAsync(string store, DevProcess dev)

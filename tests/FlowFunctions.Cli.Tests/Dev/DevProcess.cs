@@ -66,6 +66,16 @@ internal sealed partial class DevProcess : IDisposable
         throw new InvalidOperationException("no three consecutive free ports found");
     }
 
+    /// <summary>A port on 127.0.0.1 that nothing listened on just now.</summary>
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     public async Task WaitUntilReadyAsync(TimeSpan limit)
     {
         var exited = _process.WaitForExitAsync();
