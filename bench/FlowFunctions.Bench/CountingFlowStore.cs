@@ -155,5 +155,7 @@ internal sealed class CountingFlowStore(IFlowStore inner) : IFlowStore
             Interlocked.Increment(ref c.IndexLists);
             return inner.ListAsync(query, cancellationToken);
         }
+
+        public Task DeleteAsync(string runId, CancellationToken cancellationToken) => inner.DeleteAsync(runId, cancellationToken);
     }
 }

@@ -51,6 +51,16 @@ public sealed class EngineOptions
     /// <summary>How often a worker sweeps unfinished runs for events or effects whose wake-up was lost.</summary>
     public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a finished run (Succeeded, Failed or Cancelled) is kept after it finished; null (the default) keeps runs
+    /// forever. The housekeeping sweep deletes expired runs: every row of the run's partition and its run index entry.
+    /// Artifacts are content-addressed and may be shared by several runs, so they are not deleted.
+    /// </summary>
+    public TimeSpan? RunRetention { get; set; }
+
+    /// <summary>The most expired runs one housekeeping sweep deletes, so that one sweep's work stays bounded; the rest wait for the next sweep.</summary>
+    public int MaxRunsDeletedPerSweep { get; set; } = 100;
+
     /// <summary>The longest a single queue message may stay invisible (Azure Storage queues allow 7 days); longer timers re-arm.</summary>
     public TimeSpan MaxTimerStep { get; set; } = TimeSpan.FromDays(7);
 }

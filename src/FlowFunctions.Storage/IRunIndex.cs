@@ -32,4 +32,10 @@ public interface IRunIndex
 
     /// <summary>Lists runs newest first.</summary>
     Task<RunPage> ListAsync(RunQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes a run's summary from every listing. Idempotent: deleting a run that is not listed (or was already deleted)
+    /// does nothing. A later <see cref="UpsertAsync"/> of the same run lists it again.
+    /// </summary>
+    Task DeleteAsync(string runId, CancellationToken cancellationToken);
 }

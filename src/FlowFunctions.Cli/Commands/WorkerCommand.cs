@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FlowFunctions.Cli.Commands;
 
-/// <summary><c>flow worker [--store path] [--visibility d]</c>: works every run of the store until stopped (Ctrl+C or SIGTERM).</summary>
+/// <summary><c>flow worker [--store path] [--visibility d] [--retention d]</c>: works every run of the store until stopped (Ctrl+C or SIGTERM).</summary>
 internal static class WorkerCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -15,8 +15,12 @@ internal static class WorkerCommand
         {
             Description = "How long a taken message or run lease lasts before another worker may take it over (default 30s). Shorter recovers faster from crashed workers.",
         };
+        var retention = new Option<string?>("--retention")
+        {
+            Description = "Delete finished runs (Succeeded, Failed, Cancelled) this long after they finished, e.g. 30d (default: keep forever).",
+        };
         var allowHost = CommonOptions.AllowHost();
-        var command = new Command("worker", "Work all runs of the store until stopped.") { store, visibility, allowHost };
+        var command = new Command("worker", "Work all runs of the store until stopped.") { store, visibility, retention, allowHost };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new EngineOptions();
@@ -30,6 +34,17 @@ internal static class WorkerCommand
 
                 options.WorkVisibility = options.ControlVisibility = options.LeaseDuration = value;
                 options.HousekeepingInterval = value;
+            }
+
+            if (parsed.GetValue(retention) is { } retentionText)
+            {
+                if (!Duration.TryParse(retentionText, out var value, out var error) || value <= TimeSpan.Zero)
+                {
+                    await stderr.WriteLineAsync($"flow: --retention: {error ?? "must be positive"}");
+                    return ExitCodes.Invalid;
+                }
+
+                options.RunRetention = value;
             }
 
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options, parsed.GetValue(allowHost));

@@ -535,9 +535,17 @@ public sealed class FlowWorker
 
     /// <summary>
     /// Re-wakes unfinished runs that have unapplied inbox events or undispatched outbox effects: the safety net for
-    /// wake-ups lost to a crash between storing an event and enqueuing its wake-up.
+    /// wake-ups lost to a crash between storing an event and enqueuing its wake-up. With
+    /// <see cref="EngineOptions.RunRetention"/> set, then deletes up to <see cref="EngineOptions.MaxRunsDeletedPerSweep"/>
+    /// runs that finished longer ago than the retention (see <see cref="DeleteExpiredRunsAsync"/>).
     /// </summary>
     public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        await WakeStalledRunsAsync(cancellationToken);
+        await DeleteExpiredRunsAsync(cancellationToken);
+    }
+
+    private async Task WakeStalledRunsAsync(CancellationToken cancellationToken)
     {
         foreach (var status in new[] { nameof(RunStatus.Running), nameof(RunStatus.Paused) })
         {
@@ -559,6 +567,106 @@ public sealed class FlowWorker
             }
             while (token is not null);
         }
+    }
+
+    /// <summary>
+    /// Deletes runs that reached a terminal status longer ago than <see cref="EngineOptions.RunRetention"/>, at most
+    /// <see cref="EngineOptions.MaxRunsDeletedPerSweep"/> of them; returns how many were deleted. Candidates come from the
+    /// run index (a run is created before it finishes, so only runs created before the cutoff are read); the run's header
+    /// decides (its status must be terminal and its completion older than the cutoff). The partition's other rows go
+    /// first, in batches within the store's limits, then the header, then the index entry: a deletion interrupted at any
+    /// point leaves the index entry, so the next sweep finds the run again and finishes it. Artifacts are shared by
+    /// content hash and are not deleted.
+    /// </summary>
+    public async Task<int> DeleteExpiredRunsAsync(CancellationToken cancellationToken)
+    {
+        if (_options.RunRetention is not { } retention || _options.MaxRunsDeletedPerSweep < 1)
+        {
+            return 0;
+        }
+
+        var cutoff = _time.GetUtcNow() - retention;
+        var deleted = 0;
+        foreach (var status in new[] { nameof(RunStatus.Succeeded), nameof(RunStatus.Failed), nameof(RunStatus.Cancelled) })
+        {
+            string? token = null;
+            do
+            {
+                var page = await _store.Runs.ListAsync(new RunQuery(Status: status, CreatedTo: cutoff, Limit: 500, ContinuationToken: token), cancellationToken);
+                foreach (var run in page.Runs)
+                {
+                    if (deleted >= _options.MaxRunsDeletedPerSweep)
+                    {
+                        return deleted;
+                    }
+
+                    if (run.UpdatedAt >= cutoff)
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        if (await DeleteRunAsync(run.RunId, cutoff, cancellationToken))
+                        {
+                            deleted++;
+                            WorkerLog.RunDeleted(_logger, run.RunId);
+                        }
+                    }
+                    catch (BatchConflictException ex)
+                    {
+                        // Another sweeper deleted some of the same rows meanwhile: whatever is left goes next sweep.
+                        WorkerLog.RunDeleteFailed(_logger, ex, run.RunId);
+                    }
+                }
+
+                token = page.ContinuationToken;
+            }
+            while (token is not null);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Deletes one run's rows (header last) and index entry, unless its header says it is not expired.</summary>
+    private async Task<bool> DeleteRunAsync(string runId, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        var header = await _store.Partitions.GetAsync(runId, RunRows.Header, ct);
+        if (header is not null && !IsExpired(JsonNode.Parse(header.Value)!.AsObject(), cutoff))
+        {
+            return false;
+        }
+
+        // Everything but the header first: while the header is there, a half-deleted run still reads as the finished run.
+        var rows = await _store.Partitions.QueryAsync(runId, string.Empty, ct);
+        var deletes = rows
+            .Where(row => row.Key != RunRows.Header)
+            .Select(row => (RowOperation)new RowOperation.Delete(row.Key))
+            .ToList();
+        foreach (var chunk in RunCommitter.Split(deletes, _store.Partitions.Limits))
+        {
+            await _store.Partitions.ExecuteAsync(runId, chunk, ct);
+        }
+
+        if (header is not null)
+        {
+            await _store.Partitions.ExecuteAsync(runId, [new RowOperation.Delete(RunRows.Header)], ct);
+        }
+
+        _processor.States.Forget(runId);
+        await _store.Runs.DeleteAsync(runId, ct);
+        return true;
+    }
+
+    private static bool IsExpired(JsonObject header, DateTimeOffset cutoff)
+    {
+        if (!Enum.TryParse<RunStatus>(header["status"]?.GetValue<string>(), out var status)
+            || status is not (RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled))
+        {
+            return false;
+        }
+
+        return header["completedAt"] is { } completed && RunJson.ParseTime(completed) < cutoff;
     }
 
     private async Task PoisonAsync(string queue, QueueMessage message, string reason, CancellationToken ct)

@@ -19,4 +19,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Moved a message of {Queue} to the poison queue: {Reason}")]
     public static partial void Poisoned(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted run {RunId}")]
+    public static partial void RunDeleted(ILogger logger, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: deleting run {RunId} failed; the next sweep finishes it")]
+    public static partial void RunDeleteFailed(ILogger logger, Exception exception, string runId);
 }

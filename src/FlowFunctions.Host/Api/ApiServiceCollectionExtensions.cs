@@ -20,7 +20,8 @@ internal static class ApiServiceCollectionExtensions
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<FlowHostOptions>>().Value;
-            return FlowEngine.Create(provider.GetRequiredService<IFlowStore>(), time: provider.GetRequiredService<TimeProvider>(), configureActivities: activities =>
+            var engineOptions = new EngineOptions { RunRetention = options.RunRetention };
+            return FlowEngine.Create(provider.GetRequiredService<IFlowStore>(), engineOptions, time: provider.GetRequiredService<TimeProvider>(), configureActivities: activities =>
             {
                 foreach (var host in options.AllowedHosts)
                 {

@@ -24,6 +24,13 @@ public sealed class FlowHostOptions
     [Range(1024, 64 * 1024 * 1024, ErrorMessage = "FlowFunctions:MaxRequestBodyBytes must be between 1024 and 67108864")]
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// How long finished runs (Succeeded, Failed, Cancelled) are kept after they finished before housekeeping deletes
+    /// them (<see cref="FlowFunctions.Engine.EngineOptions.RunRetention"/>); a TimeSpan such as <c>30.00:00:00</c>.
+    /// Unset (the default) keeps runs forever.
+    /// </summary>
+    public TimeSpan? RunRetention { get; set; }
+
     /// <summary>Hosts (names, addresses, CIDR ranges) that <c>http</c> nodes may reach although the SSRF guard refuses them by default.</summary>
     public IList<string> AllowedHosts { get; } = [];
 }

@@ -22,6 +22,11 @@ internal sealed class FlowHostOptionsValidator(IConfiguration configuration) : I
             failures.Add($"every API key (FlowFunctions:ApiKeys, --api-key) must be at least {MinimumKeyLength} characters");
         }
 
+        if (options.RunRetention is { } retention && retention <= TimeSpan.Zero)
+        {
+            failures.Add("FlowFunctions:RunRetention must be positive (a TimeSpan such as 30.00:00:00), or unset to keep runs forever");
+        }
+
         if (options.Dev)
         {
             if (NonLoopbackUrl() is { } url)

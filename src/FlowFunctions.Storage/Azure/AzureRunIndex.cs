@@ -64,6 +64,27 @@ internal sealed class AzureRunIndex : IRunIndex
         }
     }
 
+    public async Task DeleteAsync(string runId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        await EnsureTableAsync(cancellationToken);
+
+        // The pointer names every copy that may exist (an interrupted upsert included), so it goes last: a delete
+        // interrupted halfway leaves the pointer, and the next delete finds the remaining copies through it.
+        var pointerPartition = "run|" + TableKeyEscaping.Escape(runId);
+        var pointer = await tables.GetAsync(table, pointerPartition, PointerRowKey, cancellationToken);
+        if (pointer is null)
+        {
+            return;
+        }
+
+        var rows = pointer.Properties["Rows"] is JsonValue value
+            ? JsonSerializer.Deserialize<string[][]>(value.GetValue<string>()) ?? []
+            : [];
+        await Task.WhenAll(rows.Select(location => tables.DeleteAsync(table, location[0], location[1], cancellationToken)));
+        await tables.DeleteAsync(table, pointerPartition, PointerRowKey, cancellationToken);
+    }
+
     public async Task<RunPage> ListAsync(RunQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -45,6 +45,16 @@ internal sealed class SqliteRunIndex : IRunIndex
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task DeleteAsync(string runId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM runs WHERE run_id = $run;";
+        command.Parameters.AddWithValue("$run", runId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<RunPage> ListAsync(RunQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

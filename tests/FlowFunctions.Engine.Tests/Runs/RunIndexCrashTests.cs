@@ -110,6 +110,8 @@ public sealed class RunIndexCrashTests : IAsyncDisposable
 
         public Task<RunPage> ListAsync(RunQuery query, CancellationToken cancellationToken) => inner.Runs.ListAsync(query, cancellationToken);
 
+        public Task DeleteAsync(string runId, CancellationToken cancellationToken) => inner.Runs.DeleteAsync(runId, cancellationToken);
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -19,6 +19,8 @@ internal sealed class FailingStore : IFlowStore, IPartitionStore, IWorkQueue, IA
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    Task IRunIndex.DeleteAsync(string runId, CancellationToken cancellationToken) => throw Down();
+
     public Task<StoredRow?> GetAsync(string partition, string key, CancellationToken cancellationToken) => throw Down();
 
     public Task<IReadOnlyList<StoredRow>> QueryAsync(string partition, string keyPrefix, CancellationToken cancellationToken) => throw Down();

@@ -221,6 +221,68 @@ public abstract class RunIndexContract : FlowStoreContract
         await Should.ThrowAsync<ArgumentOutOfRangeException>(() => Runs.ListAsync(new RunQuery(Limit: limit), None));
     }
 
+    [ContractFact]
+    public async Task Delete_ListedRun_GoneFromEveryListing()
+    {
+        await Upsert("r-1", T0, workflow: "etl", status: "Succeeded");
+        await Upsert("r-2", T0.AddMinutes(1), workflow: "etl", status: "Succeeded");
+
+        await Runs.DeleteAsync("r-1", None);
+
+        (await Runs.ListAsync(new RunQuery(), None)).Runs.Select(run => run.RunId).ShouldBe(["r-2"]);
+        (await Runs.ListAsync(new RunQuery(Status: "Succeeded"), None)).Runs.Select(run => run.RunId).ShouldBe(["r-2"]);
+        (await Runs.ListAsync(new RunQuery(Workflow: "etl"), None)).Runs.Select(run => run.RunId).ShouldBe(["r-2"]);
+        (await Runs.ListAsync(new RunQuery(Status: "Succeeded", Workflow: "etl"), None)).Runs.Select(run => run.RunId).ShouldBe(["r-2"]);
+    }
+
+    [ContractFact]
+    public async Task Delete_RunWhoseStatusChanged_RemovesItUnderEveryStatus()
+    {
+        await Upsert("r-1", T0, status: "Running");
+        await Upsert("r-1", T0, status: "Failed");
+
+        await Runs.DeleteAsync("r-1", None);
+
+        (await Runs.ListAsync(new RunQuery(), None)).Runs.ShouldBeEmpty();
+        (await Runs.ListAsync(new RunQuery(Status: "Running"), None)).Runs.ShouldBeEmpty();
+        (await Runs.ListAsync(new RunQuery(Status: "Failed"), None)).Runs.ShouldBeEmpty();
+    }
+
+    [ContractFact]
+    public async Task Delete_UnknownOrAlreadyDeletedRun_DoesNothing()
+    {
+        await Upsert("r-1", T0);
+
+        await Runs.DeleteAsync("r-unknown", None);
+        await Runs.DeleteAsync("r-1", None);
+        await Runs.DeleteAsync("r-1", None);
+
+        (await Runs.ListAsync(new RunQuery(), None)).Runs.ShouldBeEmpty();
+    }
+
+    [ContractFact]
+    public async Task Delete_ThenUpsertAgain_ListsTheRunOnce()
+    {
+        await Upsert("r-1", T0, status: "Succeeded");
+        await Runs.DeleteAsync("r-1", None);
+        var again = new RunSummary("r-1", "etl", "Running", T0.AddMinutes(1), T0.AddMinutes(1), 0, 3);
+
+        await Runs.UpsertAsync(again, None);
+
+        (await Runs.ListAsync(new RunQuery(), None)).Runs.ShouldBe([again]);
+        (await Runs.ListAsync(new RunQuery(Status: "Succeeded"), None)).Runs.ShouldBeEmpty();
+    }
+
+    [ContractFact]
+    public async Task Delete_RunIdWithTableKeyCharacters_Deletes()
+    {
+        await Upsert("a/b#c?d|e", T0);
+
+        await Runs.DeleteAsync("a/b#c?d|e", None);
+
+        (await Runs.ListAsync(new RunQuery(), None)).Runs.ShouldBeEmpty();
+    }
+
     private Task Upsert(string runId, DateTimeOffset created, string workflow = "etl", string status = "Running") =>
         Runs.UpsertAsync(new RunSummary(runId, workflow, status, created, created, 0, 3), None);
 }
