@@ -18,19 +18,10 @@ internal sealed record BlobListPage(IReadOnlyList<(string Name, long Length)> Bl
 /// A blob up to <see cref="BlockUploadThreshold"/> is one Put Blob request; a larger one goes up in blocks (Put Block,
 /// then Put Block List), so that no single request carries hundreds of MiB and a failed request retries one block.
 /// </summary>
-internal sealed class AzureBlobClient
+internal sealed class AzureBlobClient(HttpPipeline pipeline, Uri endpoint) : StorageServiceClient(pipeline, endpoint, AzureQueueClient.ServiceVersion)
 {
     /// <summary>The default of <see cref="BlockUploadThreshold"/> and <see cref="BlockSize"/>: 4 MiB.</summary>
     public const int DefaultBlockSize = 4 * 1024 * 1024;
-
-    private readonly HttpPipeline pipeline;
-    private readonly string endpoint;
-
-    public AzureBlobClient(HttpPipeline pipeline, Uri endpoint)
-    {
-        this.pipeline = pipeline;
-        this.endpoint = endpoint.AbsoluteUri.TrimEnd('/');
-    }
 
     /// <summary>Blobs larger than this many bytes are uploaded in blocks.</summary>
     public int BlockUploadThreshold { get; init; } = DefaultBlockSize;
@@ -40,22 +31,12 @@ internal sealed class AzureBlobClient
 
     public async Task CreateContainerIfNotExistsAsync(string container, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Put, $"{endpoint}/{container}?restype=container");
-        var response = await SendAsync(message, cancellationToken);
-        if (response.Status is not (201 or 409))
-        {
-            throw StorageErrors.From(response, $"create container '{container}'");
-        }
+        await SendExpectingAsync(RequestMethod.Put, $"{Endpoint}/{container}?restype=container", $"create container '{container}'", cancellationToken, 201, 409);
     }
 
     public async Task DeleteContainerIfExistsAsync(string container, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Delete, $"{endpoint}/{container}?restype=container");
-        var response = await SendAsync(message, cancellationToken);
-        if (response.Status is not (202 or 404))
-        {
-            throw StorageErrors.From(response, $"delete container '{container}'");
-        }
+        await SendExpectingAsync(RequestMethod.Delete, $"{Endpoint}/{container}?restype=container", $"delete container '{container}'", cancellationToken, 202, 404);
     }
 
     /// <summary>
@@ -70,7 +51,7 @@ internal sealed class AzureBlobClient
             return await PutInBlocksIfAbsentAsync(container, blobPath, content, cancellationToken);
         }
 
-        using var message = CreateMessage(RequestMethod.Put, $"{endpoint}/{container}/{blobPath}");
+        using var message = CreateMessage(RequestMethod.Put, $"{Endpoint}/{container}/{blobPath}");
         message.Request.Headers.SetValue("x-ms-blob-type", "BlockBlob");
         message.Request.Headers.SetValue("If-None-Match", "*");
         message.Request.Headers.SetValue("Content-Type", "application/octet-stream");
@@ -87,7 +68,7 @@ internal sealed class AzureBlobClient
     /// <summary>Reads a blob, or null when it (or its container) does not exist.</summary>
     public async Task<byte[]?> GetAsync(string container, string blobPath, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Get, $"{endpoint}/{container}/{blobPath}");
+        using var message = CreateMessage(RequestMethod.Get, $"{Endpoint}/{container}/{blobPath}");
         var response = await SendAsync(message, cancellationToken);
         if (response.Status == 404)
         {
@@ -114,7 +95,7 @@ internal sealed class AzureBlobClient
             throw new ArgumentOutOfRangeException(nameof(count), count, "a range needs at least one byte");
         }
 
-        using var message = CreateMessage(RequestMethod.Get, $"{endpoint}/{container}/{blobPath}");
+        using var message = CreateMessage(RequestMethod.Get, $"{Endpoint}/{container}/{blobPath}");
         message.Request.Headers.SetValue("x-ms-range", count is { } length
             ? string.Create(CultureInfo.InvariantCulture, $"bytes={offset}-{offset + length - 1}")
             : string.Create(CultureInfo.InvariantCulture, $"bytes={offset}-"));
@@ -133,7 +114,7 @@ internal sealed class AzureBlobClient
     /// <summary>Get Blob Properties (HEAD): size, ETag, content type and last change, or null when the blob does not exist.</summary>
     public async Task<BlobProperties?> GetPropertiesAsync(string container, string blobPath, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Head, $"{endpoint}/{container}/{blobPath}");
+        using var message = CreateMessage(RequestMethod.Head, $"{Endpoint}/{container}/{blobPath}");
         var response = await SendAsync(message, cancellationToken);
         if (response.Status == 404)
         {
@@ -154,7 +135,7 @@ internal sealed class AzureBlobClient
     /// <summary>Deletes a blob (with its snapshots); false when it did not exist.</summary>
     public async Task<bool> DeleteAsync(string container, string blobPath, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Delete, $"{endpoint}/{container}/{blobPath}");
+        using var message = CreateMessage(RequestMethod.Delete, $"{Endpoint}/{container}/{blobPath}");
         message.Request.Headers.SetValue("x-ms-delete-snapshots", "include");
         var response = await SendAsync(message, cancellationToken);
         return response.Status switch
@@ -171,7 +152,7 @@ internal sealed class AzureBlobClient
     /// </summary>
     public async Task<BlobListPage> ListAsync(string container, string prefix, int? maxResults, string? marker, CancellationToken cancellationToken)
     {
-        var url = new StringBuilder($"{endpoint}/{container}?restype=container&comp=list&prefix=").Append(Uri.EscapeDataString(prefix));
+        var url = new StringBuilder($"{Endpoint}/{container}?restype=container&comp=list&prefix=").Append(Uri.EscapeDataString(prefix));
         if (maxResults is { } max)
         {
             url.Append(CultureInfo.InvariantCulture, $"&maxresults={max}");
@@ -215,7 +196,7 @@ internal sealed class AzureBlobClient
         {
             // Block ids must have the same length within a blob; base64 of a fixed-width number does.
             var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(ids.Count.ToString("D6", CultureInfo.InvariantCulture)));
-            using var block = CreateMessage(RequestMethod.Put, $"{endpoint}/{container}/{blobPath}?comp=block&blockid={Uri.EscapeDataString(id)}");
+            using var block = CreateMessage(RequestMethod.Put, $"{Endpoint}/{container}/{blobPath}?comp=block&blockid={Uri.EscapeDataString(id)}");
             block.Request.Content = RequestContent.Create(content.Slice(offset, Math.Min(BlockSize, content.Length - offset)));
             var staged = await SendAsync(block, cancellationToken);
             if (staged.Status != 201)
@@ -227,7 +208,7 @@ internal sealed class AzureBlobClient
         }
 
         var list = new XElement("BlockList", ids.Select(id => new XElement("Latest", id))).ToString(SaveOptions.DisableFormatting);
-        using var commit = CreateMessage(RequestMethod.Put, $"{endpoint}/{container}/{blobPath}?comp=blocklist");
+        using var commit = CreateMessage(RequestMethod.Put, $"{Endpoint}/{container}/{blobPath}?comp=blocklist");
         commit.Request.Headers.SetValue("If-None-Match", "*");
         commit.Request.Headers.SetValue("Content-Type", "application/xml");
         commit.Request.Headers.SetValue("x-ms-blob-content-type", "application/octet-stream");
@@ -241,18 +222,4 @@ internal sealed class AzureBlobClient
         };
     }
 
-    private HttpMessage CreateMessage(RequestMethod method, string url)
-    {
-        var message = pipeline.CreateMessage();
-        message.Request.Method = method;
-        message.Request.Uri.Reset(new Uri(url));
-        message.Request.Headers.SetValue("x-ms-version", AzureQueueClient.ServiceVersion);
-        return message;
-    }
-
-    private async Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken)
-    {
-        await pipeline.SendAsync(message, cancellationToken);
-        return message.Response;
-    }
 }

@@ -14,46 +14,26 @@ internal sealed record RawQueueMessage(string MessageId, string PopReceipt, stri
 internal sealed record PeekedQueueMessage(string MessageId, string MessageText, int DequeueCount, DateTimeOffset InsertionTime);
 
 /// <summary>The Queue service REST operations the store uses (https://learn.microsoft.com/rest/api/storageservices/queue-service-rest-api).</summary>
-internal sealed class AzureQueueClient
+internal sealed class AzureQueueClient(HttpPipeline pipeline, Uri endpoint) : StorageServiceClient(pipeline, endpoint, ServiceVersion)
 {
     /// <summary>The Queue/Blob REST version.</summary>
     internal const string ServiceVersion = "2021-12-02";
 
-    private readonly HttpPipeline pipeline;
-    private readonly string endpoint;
-
-    public AzureQueueClient(HttpPipeline pipeline, Uri endpoint)
-    {
-        this.pipeline = pipeline;
-        this.endpoint = endpoint.AbsoluteUri.TrimEnd('/');
-    }
-
     public async Task CreateIfNotExistsAsync(string queue, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Put, $"{endpoint}/{queue}");
-        var response = await SendAsync(message, cancellationToken);
-
         // 201 created, 204 already there with the same metadata, 409 there with other metadata: all mean "exists".
-        if (response.Status is not (201 or 204 or 409))
-        {
-            throw StorageErrors.From(response, $"create queue '{queue}'");
-        }
+        await SendExpectingAsync(RequestMethod.Put, $"{Endpoint}/{queue}", $"create queue '{queue}'", cancellationToken, 201, 204, 409);
     }
 
     public async Task DeleteIfExistsAsync(string queue, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Delete, $"{endpoint}/{queue}");
-        var response = await SendAsync(message, cancellationToken);
-        if (response.Status is not (204 or 404))
-        {
-            throw StorageErrors.From(response, $"delete queue '{queue}'");
-        }
+        await SendExpectingAsync(RequestMethod.Delete, $"{Endpoint}/{queue}", $"delete queue '{queue}'", cancellationToken, 204, 404);
     }
 
     /// <summary>Puts a message that never expires (messagettl=-1), invisible for <paramref name="visibilitySeconds"/>.</summary>
     public async Task PutAsync(string queue, string base64Text, int visibilitySeconds, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Post, string.Create(CultureInfo.InvariantCulture, $"{endpoint}/{queue}/messages?visibilitytimeout={visibilitySeconds}&messagettl=-1"));
+        using var message = CreateMessage(RequestMethod.Post, string.Create(CultureInfo.InvariantCulture, $"{Endpoint}/{queue}/messages?visibilitytimeout={visibilitySeconds}&messagettl=-1"));
         var body = new XElement("QueueMessage", new XElement("MessageText", base64Text)).ToString(SaveOptions.DisableFormatting);
         message.Request.Headers.SetValue("Content-Type", "application/xml");
         message.Request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(body));
@@ -66,7 +46,7 @@ internal sealed class AzureQueueClient
 
     public async Task<IReadOnlyList<RawQueueMessage>> GetAsync(string queue, int count, int visibilitySeconds, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{endpoint}/{queue}/messages?numofmessages={count}&visibilitytimeout={visibilitySeconds}"));
+        using var message = CreateMessage(RequestMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{Endpoint}/{queue}/messages?numofmessages={count}&visibilitytimeout={visibilitySeconds}"));
         var response = await SendAsync(message, cancellationToken);
         if (response.Status != 200)
         {
@@ -79,7 +59,7 @@ internal sealed class AzureQueueClient
     /// <summary>Up to <paramref name="count"/> (1 to 32) visible messages from the front, without taking them or changing their visibility.</summary>
     public async Task<IReadOnlyList<PeekedQueueMessage>> PeekAsync(string queue, int count, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{endpoint}/{queue}/messages?peekonly=true&numofmessages={count}"));
+        using var message = CreateMessage(RequestMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{Endpoint}/{queue}/messages?peekonly=true&numofmessages={count}"));
         var response = await SendAsync(message, cancellationToken);
         if (response.Status == 404)
         {
@@ -101,7 +81,7 @@ internal sealed class AzureQueueClient
     /// <summary>Deletes a message; false when the pop receipt no longer matches or the message is gone.</summary>
     public async Task<bool> DeleteAsync(string queue, string messageId, string popReceipt, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Delete, $"{endpoint}/{queue}/messages/{Uri.EscapeDataString(messageId)}?popreceipt={Uri.EscapeDataString(popReceipt)}");
+        using var message = CreateMessage(RequestMethod.Delete, $"{Endpoint}/{queue}/messages/{Uri.EscapeDataString(messageId)}?popreceipt={Uri.EscapeDataString(popReceipt)}");
         var response = await SendAsync(message, cancellationToken);
         if (response.Status == 204)
         {
@@ -121,7 +101,7 @@ internal sealed class AzureQueueClient
     {
         using var message = CreateMessage(
             RequestMethod.Put,
-            string.Create(CultureInfo.InvariantCulture, $"{endpoint}/{queue}/messages/{Uri.EscapeDataString(messageId)}?popreceipt={Uri.EscapeDataString(popReceipt)}&visibilitytimeout={visibilitySeconds}"));
+            string.Create(CultureInfo.InvariantCulture, $"{Endpoint}/{queue}/messages/{Uri.EscapeDataString(messageId)}?popreceipt={Uri.EscapeDataString(popReceipt)}&visibilitytimeout={visibilitySeconds}"));
         message.Request.Content = RequestContent.Create(Array.Empty<byte>());
         var response = await SendAsync(message, cancellationToken);
         if (response.Status == 204)
@@ -142,7 +122,7 @@ internal sealed class AzureQueueClient
     /// <summary>The approximate number of messages, or null when the queue does not exist.</summary>
     public async Task<int?> ApproximateCountAsync(string queue, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Get, $"{endpoint}/{queue}?comp=metadata");
+        using var message = CreateMessage(RequestMethod.Get, $"{Endpoint}/{queue}?comp=metadata");
         var response = await SendAsync(message, cancellationToken);
         if (response.Status == 404)
         {
@@ -179,18 +159,4 @@ internal sealed class AzureQueueClient
         response.Status == 404
         || (response.Status == 400 && StorageErrors.Parse(response.Headers.TryGetValue("x-ms-error-code", out var code) ? code : null, response.Content.ToString()).Code == "PopReceiptMismatch");
 
-    private HttpMessage CreateMessage(RequestMethod method, string url)
-    {
-        var message = pipeline.CreateMessage();
-        message.Request.Method = method;
-        message.Request.Uri.Reset(new Uri(url));
-        message.Request.Headers.SetValue("x-ms-version", ServiceVersion);
-        return message;
-    }
-
-    private async Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken)
-    {
-        await pipeline.SendAsync(message, cancellationToken);
-        return message.Response;
-    }
 }

@@ -17,7 +17,7 @@ internal sealed record TablePage(IReadOnlyList<TableEntity> Entities, (string Pa
 /// The Table service REST operations the store uses (https://learn.microsoft.com/rest/api/storageservices/table-service-rest-api),
 /// JSON with OData minimal metadata. Keys given to it are already escaped (<see cref="TableKeyEscaping"/>).
 /// </summary>
-internal sealed class AzureTableClient
+internal sealed class AzureTableClient(HttpPipeline pipeline, Uri Endpoint) : StorageServiceClient(pipeline, Endpoint, ServiceVersion)
 {
     /// <summary>The Table service REST version: the newest one Azure documents for Tables.</summary>
     internal const string ServiceVersion = "2019-02-02";
@@ -27,15 +27,6 @@ internal sealed class AzureTableClient
     /// <summary>The Table service's Merge Entity verb (an OData extension; no standard HTTP method does it).</summary>
     private static readonly RequestMethod MergeMethod = new("MERGE");
 
-    private readonly HttpPipeline pipeline;
-    private readonly string endpoint;
-
-    public AzureTableClient(HttpPipeline pipeline, Uri endpoint)
-    {
-        this.pipeline = pipeline;
-        this.endpoint = endpoint.AbsoluteUri.TrimEnd('/');
-    }
-
     /// <summary>The URL of one entity: <c>table(PartitionKey='..',RowKey='..')</c> with quotes doubled and percent-encoded.</summary>
     public static string EntityUrl(string tableUrl, string partitionKey, string rowKey) =>
         $"{tableUrl}(PartitionKey='{EncodeKey(partitionKey)}',RowKey='{EncodeKey(rowKey)}')";
@@ -43,11 +34,11 @@ internal sealed class AzureTableClient
     /// <summary>An OData string literal for $filter.</summary>
     public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    public string TableUrl(string table) => endpoint + "/" + table;
+    public string TableUrl(string table) => Endpoint + "/" + table;
 
     public async Task CreateTableIfNotExistsAsync(string table, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Post, endpoint + "/Tables");
+        using var message = CreateMessage(RequestMethod.Post, Endpoint + "/Tables");
         message.Request.Headers.SetValue("Prefer", "return-no-content");
         SetJson(message.Request, new JsonObject { ["TableName"] = table }.ToJsonString());
         var response = await SendAsync(message, cancellationToken);
@@ -61,7 +52,7 @@ internal sealed class AzureTableClient
 
     public async Task DeleteTableIfExistsAsync(string table, CancellationToken cancellationToken)
     {
-        using var message = CreateMessage(RequestMethod.Delete, $"{endpoint}/Tables('{EncodeKey(table)}')");
+        using var message = CreateMessage(RequestMethod.Delete, $"{Endpoint}/Tables('{EncodeKey(table)}')");
         var response = await SendAsync(message, cancellationToken);
         if (response.Status is not (204 or 404))
         {
@@ -224,7 +215,7 @@ internal sealed class AzureTableClient
     public async Task<IReadOnlyList<string>> ExecuteBatchAsync(string table, string partitionKey, IReadOnlyList<TableOperation> operations, CancellationToken cancellationToken)
     {
         var (contentType, body) = TableBatch.BuildRequest(TableUrl(table), partitionKey, operations, Guid.NewGuid().ToString("D"));
-        using var message = CreateMessage(RequestMethod.Post, endpoint + "/$batch");
+        using var message = CreateMessage(RequestMethod.Post, Endpoint + "/$batch");
         message.Request.Headers.SetValue("Content-Type", contentType);
         message.Request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(body));
         var response = await SendAsync(message, cancellationToken);
@@ -289,22 +280,11 @@ internal sealed class AzureTableClient
         request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(json));
     }
 
-    private HttpMessage CreateMessage(RequestMethod method, string url)
+    /// <summary>JSON with minimal OData metadata, the protocol version our requests and batch parsing assume.</summary>
+    protected override void AddHeaders(Request request)
     {
-        var message = pipeline.CreateMessage();
-        var request = message.Request;
-        request.Method = method;
-        request.Uri.Reset(new Uri(url));
-        request.Headers.SetValue("x-ms-version", ServiceVersion);
         request.Headers.SetValue("Accept", JsonMinimalMetadata);
         request.Headers.SetValue("DataServiceVersion", "3.0");
         request.Headers.SetValue("MaxDataServiceVersion", "3.0;NetFx");
-        return message;
-    }
-
-    private async Task<Response> SendAsync(HttpMessage message, CancellationToken cancellationToken)
-    {
-        await pipeline.SendAsync(message, cancellationToken);
-        return message.Response;
     }
 }
