@@ -60,6 +60,38 @@ public sealed class FlowEngine : IAsyncDisposable
     public Task<bool> CancelRunAsync(string runId, string? reason, CancellationToken cancellationToken = default) =>
         Processor.AppendEventAsync(runId, "cancel:" + Guid.NewGuid().ToString("N"), new RunEvent.RunCancelRequested(reason), cancellationToken);
 
+    /// <summary>
+    /// Sends a run-control command (pause, resume, terminate, redrive): checks it against the run's current state
+    /// (<see cref="RunControl.Refusal"/>), then stores it in the run's inbox and wakes the run. The decision function
+    /// checks it again when it applies it (a command racing another may still be refused then; that refusal is in the
+    /// run's history).
+    /// </summary>
+    public async Task<ControlResult> ControlRunAsync(string runId, RunEvent command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (await GetRunAsync(runId, cancellationToken) is not { } state)
+        {
+            return new ControlResult(ControlOutcome.RunNotFound, $"no run '{runId}'", null);
+        }
+
+        if (RunControl.Refusal(state, command) is { } refusal)
+        {
+            return new ControlResult(ControlOutcome.Refused, $"{RunControl.Name(command)} refused: {refusal}", state.Status);
+        }
+
+        var prefix = command switch
+        {
+            RunEvent.RunPauseRequested => "pause",
+            RunEvent.RunResumeRequested => "resume",
+            RunEvent.RunTerminateRequested => "terminate",
+            RunEvent.NodeRedriveRequested => "redrive",
+            RunEvent.RunCancelRequested => "cancel",
+            _ => throw new ArgumentException($"{command.GetType().Name} is not a run-control command", nameof(command)),
+        };
+        await Processor.AppendEventAsync(runId, prefix + ":" + Guid.NewGuid().ToString("N"), command, cancellationToken);
+        return new ControlResult(ControlOutcome.Accepted, $"{RunControl.Name(command)} requested", state.Status);
+    }
+
     /// <summary>The run's state, or null when there is no such run.</summary>
     public async Task<RunState?> GetRunAsync(string runId, CancellationToken cancellationToken = default) =>
         (await Processor.States.LoadAsync(runId, cancellationToken))?.State;

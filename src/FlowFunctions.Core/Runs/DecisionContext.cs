@@ -22,6 +22,12 @@ public sealed record Decision(RunState State, IReadOnlyList<Effect> Effects)
 
     /// <summary>The top-level nodes whose state the decision replaced (a store writes only these).</summary>
     public IReadOnlyCollection<string> ChangedNodes { get; init; } = [];
+
+    /// <summary>Why a control command (pause, resume, terminate, redrive) was refused, or null; a refused command changes nothing.</summary>
+    public string? Refusal { get; init; }
+
+    /// <summary>Run-level history: control commands applied or refused, for people.</summary>
+    public IReadOnlyList<string> RunNotes { get; init; } = [];
 }
 
 /// <summary>A node (or map child) changed status.</summary>

@@ -25,7 +25,12 @@ public static class RunDecider
             throw new ArgumentException($"{evt.GetType().Name} arrived for a run that has not started", nameof(state));
         }
 
-        if (state.IsTerminal)
+        if (RunControl.Refusal(state, evt) is { } refusal)
+        {
+            return new Decision(state, []) { Refusal = refusal, RunNotes = [$"{RunControl.Name(evt)} refused: {refusal}"] };
+        }
+
+        if (state.IsTerminal && evt is not RunEvent.NodeRedriveRequested)
         {
             return new Decision(state, []);
         }

@@ -52,6 +52,21 @@ public abstract record RunEvent
     /// <param name="Reason">Why, for people.</param>
     public sealed record RunCancelRequested(string? Reason = null) : RunEvent;
 
+    /// <summary>Someone paused the run: nothing new is dispatched; running work finishes and its results are recorded.</summary>
+    public sealed record RunPauseRequested : RunEvent;
+
+    /// <summary>Someone resumed a paused run.</summary>
+    public sealed record RunResumeRequested : RunEvent;
+
+    /// <summary>Someone terminated the run (for stuck runs): it ends Cancelled at once with reason <c>terminated: ...</c>.</summary>
+    /// <param name="Reason">Why, for people.</param>
+    public sealed record RunTerminateRequested(string? Reason = null) : RunEvent;
+
+    /// <summary>Someone redrove a Failed node: it runs again with a fresh attempt budget (and new incarnation).</summary>
+    /// <param name="NodeId">The top-level node.</param>
+    /// <param name="With">A replacement for the node's <c>with</c> (a template, like the spec's), or null to keep it.</param>
+    public sealed record NodeRedriveRequested(string NodeId, JsonNode? With = null) : RunEvent;
+
     /// <summary>The previous decision ran out of budget; go on dispatching.</summary>
     public sealed record ContinueRequested : RunEvent;
 }

@@ -43,6 +43,9 @@ public sealed record RunState
     /// <summary>The evaluated run outputs, once succeeded.</summary>
     public JsonObject? Outputs { get; init; }
 
+    /// <summary>Replacement <c>with</c> templates given by redrives, by top-level node id (used instead of the spec's).</summary>
+    public ImmutableDictionary<string, JsonNode> WithOverrides { get; init; } = ImmutableDictionary<string, JsonNode>.Empty.WithComparers(StringComparer.Ordinal);
+
     /// <summary>Whether the run is in a terminal status.</summary>
     public bool IsTerminal => Status.IsTerminal();
 }

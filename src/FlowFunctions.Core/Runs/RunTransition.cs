@@ -30,6 +30,8 @@ internal sealed class RunTransition
     private string? _reason;
     private DateTimeOffset? _completedAt;
     private JsonObject? _outputs;
+    private ImmutableDictionary<string, JsonNode> _overrides;
+    private readonly List<string> _notes = [];
 
     public RunTransition(RunState state, DecisionContext context)
     {
@@ -44,6 +46,7 @@ internal sealed class RunTransition
         _reason = state.Reason;
         _completedAt = state.CompletedAt;
         _outputs = state.Outputs;
+        _overrides = state.WithOverrides;
     }
 
     private FlowSpec Spec => _original.Spec;
@@ -116,6 +119,23 @@ internal sealed class RunTransition
             case RunEvent.RunCancelRequested e:
                 EndRun(RunStatus.Cancelled, e.Reason ?? "cancelled");
                 break;
+            case RunEvent.RunTerminateRequested e:
+                _notes.Add("terminated" + (e.Reason is null ? "" : ": " + e.Reason));
+                EndRun(RunStatus.Cancelled, "terminated: " + (e.Reason ?? "terminated"));
+                break;
+            case RunEvent.RunPauseRequested:
+                _status = RunStatus.Paused;
+                _reason = "paused; resume it to go on";
+                _notes.Add("paused");
+                break;
+            case RunEvent.RunResumeRequested:
+                _status = RunStatus.Running;
+                _reason = null;
+                _notes.Add("resumed");
+                break;
+            case RunEvent.NodeRedriveRequested e:
+                OnRedrive(e);
+                break;
             case RunEvent.ContinueRequested:
                 break;
         }
@@ -145,8 +165,9 @@ internal sealed class RunTransition
             Reason = _reason,
             CompletedAt = _completedAt,
             Outputs = _outputs,
+            WithOverrides = _overrides,
         };
-        return new Decision(state, _effects) { Transitions = _transitions, ChangedNodes = _changed };
+        return new Decision(state, _effects) { Transitions = _transitions, ChangedNodes = _changed, RunNotes = _notes };
     }
 
     // ---- events ----
@@ -252,6 +273,98 @@ internal sealed class RunTransition
 
         return false;
     }
+
+    /// <summary>
+    /// Redrives a Failed node (checked by <see cref="RunControl"/>): it, every node downstream of it that was skipped
+    /// (or is still waiting on it), and, in a Failed run, every node the run's end cancelled, go back to Pending with a
+    /// new incarnation and a fresh attempt budget; their need counters are recomputed and they are evaluated again.
+    /// </summary>
+    private void OnRedrive(RunEvent.NodeRedriveRequested e)
+    {
+        var wasFailedRun = _status == RunStatus.Failed;
+        var endReason = _reason;
+        var reopen = new SortedSet<int> { _graph.IndexOf(e.NodeId) };
+        if (wasFailedRun)
+        {
+            for (var i = 0; i < _graph.Nodes.Length; i++)
+            {
+                if (_nodes[_graph.Nodes[i].Id] is { Status: NodeStatus.Cancelled } n && n.Reason == endReason)
+                {
+                    reopen.Add(i);
+                }
+            }
+        }
+
+        var work = new Queue<int>(reopen);
+        while (work.Count > 0)
+        {
+            foreach (var dependent in _graph.DependentsOf(work.Dequeue()))
+            {
+                var status = _nodes[_graph.Nodes[dependent].Id].Status;
+                if (status is NodeStatus.Skipped or NodeStatus.Pending or NodeStatus.Ready && reopen.Add(dependent))
+                {
+                    work.Enqueue(dependent);
+                }
+            }
+        }
+
+        if (e.With is not null)
+        {
+            _overrides = _overrides.SetItem(e.NodeId, e.With.DeepClone());
+        }
+
+        foreach (var index in reopen)
+        {
+            var node = _nodes[_graph.Nodes[index].Id];
+            if (node.Status.IsTerminal())
+            {
+                _terminalNodes--;
+            }
+
+            _dispatchable.Remove(index);
+            var reset = new NodeState
+            {
+                Id = node.Id,
+                Incarnation = node.Incarnation + 1,
+                Attempt = 0,
+                Reason = index == _graph.IndexOf(e.NodeId) ? "redriven" : $"reopened by the redrive of '{e.NodeId}'",
+            };
+            Record(node, reset);
+            Put(node.Id, reset);
+        }
+
+        foreach (var index in reopen)
+        {
+            var spec = _graph.Nodes[index];
+            var open = 0;
+            var unsuccessful = 0;
+            foreach (var need in spec.Needs)
+            {
+                var status = _nodes[need].Status;
+                open += status.IsTerminal() ? 0 : 1;
+                unsuccessful += status.IsTerminal() && !status.IsSuccess() ? 1 : 0;
+            }
+
+            Put(spec.Id, _nodes[spec.Id] with { OpenNeeds = open, UnsuccessfulNeeds = unsuccessful });
+        }
+
+        // A run paused on this node's failure resumes; a run paused by someone stays paused until resumed.
+        _notes.Add($"redrove '{e.NodeId}'" + (e.With is null ? "" : " with a new 'with'") + $"; {reopen.Count} node(s) pending again");
+        if (wasFailedRun || (_status == RunStatus.Paused && _graph.Nodes[_graph.IndexOf(e.NodeId)].OnFailure == FailurePolicy.Pause && RunControl.PausingFailure(Snapshot()) is null))
+        {
+            _status = RunStatus.Running;
+            _reason = null;
+            _completedAt = null;
+            _outputs = null;
+        }
+
+        foreach (var index in reopen)
+        {
+            Evaluate(index);
+        }
+    }
+
+    private RunState Snapshot() => _original with { Nodes = _nodes.ToImmutable() };
 
     // ---- node transitions ----
 
@@ -420,7 +533,7 @@ internal sealed class RunTransition
             var input = spec.Reduce is not null && spec.Kind != NodeKind.Map ? ReduceNeeds(spec) : null;
             resolved = spec.Kind == NodeKind.Map
                 ? spec.Map!.Items.Resolve(ScopeFor(input: null))
-                : spec.With.Resolve(ScopeFor(input));
+                : WithOf(spec).Resolve(ScopeFor(input));
         }
         catch (Exception ex) when (ex is ExpressionEvaluationException or ReductionException)
         {
@@ -498,7 +611,7 @@ internal sealed class RunTransition
         {
             _budget--;
             var childIndex = map.NextIndex;
-            var child = new NodeState { Id = MapChildId.Format(spec.Id, childIndex), StartedAt = Now };
+            var child = new NodeState { Id = MapChildId.Format(spec.Id, childIndex), StartedAt = Now, Incarnation = _nodes[spec.Id].Incarnation };
             Put(spec.Id, _nodes[spec.Id] with { Map = map with { NextIndex = childIndex + 1, Active = map.Active + 1, Children = map.Children.SetItem(childIndex, child) } });
             ChildUpdated(index, childIndex, StartChildAttempt(index, childIndex, child));
         }
@@ -671,6 +784,18 @@ internal sealed class RunTransition
 
     private NodeState? ChildOf(int mapIndex, int childIndex) =>
         _nodes[_graph.Nodes[mapIndex].Id].Map?.Children.GetValueOrDefault(childIndex);
+
+    private ValueTemplate WithOf(NodeSpec spec)
+    {
+        if (!_overrides.TryGetValue(spec.Id, out var replacement))
+        {
+            return spec.With;
+        }
+
+        var errors = new List<TemplateError>();
+        var template = ValueTemplate.Compile(replacement, errors);
+        return errors.Count == 0 ? template : throw new ExpressionEvaluationException("redrive 'with': " + string.Join("; ", errors.Select(x => x.Message)));
+    }
 
     private JsonNode? ReduceNeeds(NodeSpec spec)
     {

@@ -114,6 +114,10 @@ internal static class RunJson
         },
         RunEvent.NodeCancelRequested e => new JsonObject { ["kind"] = "cancelNode", ["nodeId"] = e.NodeId, ["reason"] = e.Reason },
         RunEvent.RunCancelRequested e => new JsonObject { ["kind"] = "cancelRun", ["reason"] = e.Reason },
+        RunEvent.RunPauseRequested => new JsonObject { ["kind"] = "pause" },
+        RunEvent.RunResumeRequested => new JsonObject { ["kind"] = "resume" },
+        RunEvent.RunTerminateRequested e => new JsonObject { ["kind"] = "terminate", ["reason"] = e.Reason },
+        RunEvent.NodeRedriveRequested e => new JsonObject { ["kind"] = "redrive", ["nodeId"] = e.NodeId, ["with"] = e.With?.DeepClone() },
         RunEvent.ContinueRequested => new JsonObject { ["kind"] = "continue" },
         _ => throw new ArgumentException($"{evt.GetType().Name} is not stored in an inbox", nameof(evt)),
     };
@@ -129,6 +133,10 @@ internal static class RunJson
             "timer" => new RunEvent.TimerFired(NodeId(), Int("attempt"), Int("incarnation"), Enum.Parse<TimerPurpose>(e["purpose"]!.GetValue<string>())),
             "cancelNode" => new RunEvent.NodeCancelRequested(NodeId(), e["reason"]?.GetValue<string>()),
             "cancelRun" => new RunEvent.RunCancelRequested(e["reason"]?.GetValue<string>()),
+            "pause" => new RunEvent.RunPauseRequested(),
+            "resume" => new RunEvent.RunResumeRequested(),
+            "terminate" => new RunEvent.RunTerminateRequested(e["reason"]?.GetValue<string>()),
+            "redrive" => new RunEvent.NodeRedriveRequested(NodeId(), e["with"]?.DeepClone()),
             "continue" => new RunEvent.ContinueRequested(),
             var kind => throw new FormatException($"unknown inbox event kind '{kind}'"),
         };

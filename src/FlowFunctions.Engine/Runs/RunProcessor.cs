@@ -248,6 +248,7 @@ public sealed class RunProcessor
         var state = run.State;
         var effects = new List<Effect>();
         var transitions = new List<NodeTransition>();
+        var notes = new List<(RunStatus Status, string Note)>();
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var consumed = new List<string>();
         var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
@@ -262,6 +263,7 @@ public sealed class RunProcessor
             state = decision.State;
             effects.AddRange(decision.Effects);
             transitions.AddRange(decision.Transitions);
+            notes.AddRange(decision.RunNotes.Select(n => (decision.State.Status, n)));
             changed.UnionWith(decision.ChangedNodes);
             consumed.Add(row.Key);
             budget -= decision.Effects.Count(e => e is Effect.ScheduleActivity or Effect.ArmTimer);
@@ -270,7 +272,7 @@ public sealed class RunProcessor
         // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
         var (header, rows) = await _states.DiffAsync(run.State, state, changed, run.SpecHash, ct);
         rows.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
-        AddOutboxAndHistory(rows, effects, transitions, run.Sequence + 1);
+        AddOutboxAndHistory(rows, effects, transitions, run.Sequence + 1, notes);
         long sequence;
         try
         {
@@ -295,7 +297,10 @@ public sealed class RunProcessor
         return inbox.Count;
     }
 
-    private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence)
+    /// <summary>The node id of run-level history records (control commands applied or refused).</summary>
+    public const string RunHistoryId = "$run";
+
+    private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence, IReadOnlyList<(RunStatus Status, string Note)>? notes = null)
     {
         // The same effect id twice in one episode (e.g. two ContinueRun) is one effect.
         foreach (var effect in effects.GroupBy(e => e.EffectId).Select(g => g.Last()))
@@ -312,6 +317,10 @@ public sealed class RunProcessor
             {
                 ["at"] = at, ["nodeId"] = t.NodeId, ["from"] = t.From.ToString(), ["to"] = t.To.ToString(), ["attempt"] = t.Attempt, ["detail"] = t.Detail,
             })
+            .Concat((notes ?? []).Select(n => (JsonNode)new JsonObject
+            {
+                ["at"] = at, ["nodeId"] = RunHistoryId, ["from"] = null, ["to"] = n.Status.ToString(), ["attempt"] = 0, ["detail"] = n.Note,
+            }))
             .Chunk(HistoryRowSize)
             .ToList();
         for (var i = 0; i < records.Count; i++)

@@ -121,6 +121,9 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             Dispatchable = [.. ReadRanges(head["dispatchable"]!.AsArray())],
             TerminalNodes = head["terminalNodes"]!.GetValue<int>(),
             Outputs = head["outputs"]?.AsObject().DeepClone().AsObject(),
+            WithOverrides = head["withOverrides"] is JsonObject overrides
+                ? overrides.Where(p => p.Value is not null).ToImmutableDictionary(p => p.Key, p => p.Value!.DeepClone(), StringComparer.Ordinal)
+                : ImmutableDictionary<string, JsonNode>.Empty.WithComparers(StringComparer.Ordinal),
         };
         var pending = head["pendingCommit"]?.AsObject().DeepClone().AsObject();
         var loaded = new StoredRun(state, sequence, specHash, pending);
@@ -166,26 +169,41 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             }
 
             ops.Add(new RowOperation.Upsert(RunRows.Node(id), (await WriteNodeAsync(node, ct)).ToJsonString()));
+            var restarted = old is not null && old.Incarnation != node.Incarnation;
+            if (restarted && old!.Map is { } oldMap)
+            {
+                // A redriven map starts over: the children of its old incarnation go (those the new one has are rewritten below).
+                foreach (var index in oldMap.Children.Keys.Where(i => node.Map?.Children.ContainsKey(i) != true))
+                {
+                    ops.Add(new RowOperation.Delete(RunRows.Child(id, index)));
+                }
+
+                if (node.Map is null)
+                {
+                    ops.Add(new RowOperation.Delete(RunRows.Items(id)));
+                }
+            }
+
             if (node.Map is not { } map)
             {
                 continue;
             }
 
-            if (old?.Map is null)
+            if (old?.Map is null || restarted)
             {
                 var itemsRow = new JsonObject();
                 await WriteValueAsync(itemsRow, "items", new JsonArray([.. map.Items.Select(i => i?.DeepClone())]), ct);
                 ops.Add(new RowOperation.Upsert(RunRows.Items(id), itemsRow.ToJsonString()));
             }
 
-            if (ReferenceEquals(old?.Map?.Children, map.Children))
+            if (!restarted && ReferenceEquals(old?.Map?.Children, map.Children))
             {
                 continue;
             }
 
             foreach (var (index, child) in map.Children)
             {
-                if (old?.Map?.Children.GetValueOrDefault(index) is { } oldChild && ReferenceEquals(oldChild, child))
+                if (!restarted && old?.Map?.Children.GetValueOrDefault(index) is { } oldChild && ReferenceEquals(oldChild, child))
                 {
                     continue;
                 }
@@ -213,6 +231,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
         ["terminalNodes"] = state.TerminalNodes,
         ["nodeCount"] = state.Nodes.Count,
         ["outputs"] = state.Outputs?.DeepClone(),
+        ["withOverrides"] = state.WithOverrides.IsEmpty ? null : new JsonObject(state.WithOverrides.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.DeepClone()))),
     };
 
     /// <summary>
