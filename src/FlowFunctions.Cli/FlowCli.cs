@@ -21,6 +21,10 @@ internal static class FlowCli
             WorkerCommand.Create(stdout, stderr),
             DevCommand.Create(stdout, stderr),
         };
+        foreach (var command in ControlCommands.Create(stdout, stderr))
+        {
+            root.Subcommands.Add(command);
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -18,7 +18,7 @@ public static class RunControl
         {
             RunEvent.RunPauseRequested => state.Status == RunStatus.Running ? null : $"the run is {state.Status}; only a Running run can be paused",
             RunEvent.RunResumeRequested => ResumeRefusal(state),
-            RunEvent.RunTerminateRequested => state.IsTerminal ? $"the run is already {state.Status}" : null,
+            RunEvent.RunTerminateRequested or RunEvent.RunCancelRequested => state.IsTerminal ? $"the run is already {state.Status}" : null,
             RunEvent.NodeRedriveRequested e => RedriveRefusal(state, e),
             _ => null,
         };
@@ -30,6 +30,7 @@ public static class RunControl
         RunEvent.RunPauseRequested => "pause",
         RunEvent.RunResumeRequested => "resume",
         RunEvent.RunTerminateRequested => "terminate",
+        RunEvent.RunCancelRequested => "cancel",
         RunEvent.NodeRedriveRequested e => $"redrive of '{e.NodeId}'",
         _ => evt.GetType().Name,
     };

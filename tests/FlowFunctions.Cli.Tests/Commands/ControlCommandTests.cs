@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using FlowFunctions.Core.Runs;
+
+namespace FlowFunctions.Cli.Tests.Commands;
+
+public sealed class ControlCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("flow-control-").FullName;
+
+    private string Store => Path.Combine(_dir, "flow.db");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public async Task Redrive_WithAFixedInput_IsAccepted_RefusalsExit2_AndAWorkerFinishesTheRun()
+    {
+        var spec = Write("broken.yaml", "name: broken\nnodes:\n  - { id: b, type: fail, with: { message: bad input } }\noutputs: { r: \"${{ nodes.b.output }}\" }\n");
+        var (code, stdout, _) = await CliRunner.RunAsync("run", spec, "--store", Store, "--output", "json");
+        code.ShouldBe(1);
+        var runId = JsonNode.Parse(stdout)!["runId"]!.GetValue<string>();
+
+        var pause = await CliRunner.RunAsync("pause", runId, "--store", Store);
+        pause.ExitCode.ShouldBe(2);
+        pause.Stderr.ShouldContain("pause refused: the run is Failed; only a Running run can be paused");
+        (await CliRunner.RunAsync("resume", runId, "--store", Store)).ExitCode.ShouldBe(2);
+        (await CliRunner.RunAsync("cancel", runId, "--store", Store)).Stderr.ShouldContain("cancel refused: the run is already Failed");
+        (await CliRunner.RunAsync("terminate", "nope", "--store", Store)).Stderr.ShouldContain("no run 'nope'");
+        (await CliRunner.RunAsync("redrive", runId, "x", "--store", Store)).Stderr.ShouldContain("the run has no node 'x'");
+        (await CliRunner.RunAsync("redrive", runId, "b", "--with", Path.Combine(_dir, "missing.json"), "--store", Store)).ExitCode.ShouldBe(2);
+
+        var fix = Write("fix.json", """{"times": 0, "output": 42}""");
+        var redrive = await CliRunner.RunAsync("redrive", runId, "b", "--with", fix, "--store", Store);
+        redrive.ExitCode.ShouldBe(0, redrive.Stderr);
+        redrive.Stdout.ShouldContain("redrive of 'b' requested");
+
+        await using var engine = EngineFactory.Open(Store);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var worker = engine.CreateWorker().RunAsync(stop.Token);
+        RunState state;
+        while (!(state = (await engine.GetRunAsync(runId))!).IsTerminal || state.Status == RunStatus.Failed && state.Nodes["b"].Incarnation == 0)
+        {
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await worker;
+        state.Status.ShouldBe(RunStatus.Succeeded);
+        state.Outputs!["r"]!.GetValue<int>().ShouldBe(42);
+    }
+}
