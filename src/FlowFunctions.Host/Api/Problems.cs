@@ -17,6 +17,7 @@ internal static class Problems
     public static readonly ProblemType IdempotencyConflict = new("idempotency-key-reused", "The Idempotency-Key was used with a different request", 409);
     public static readonly ProblemType WorkflowVersionConflict = new("workflow-version-conflict", "This workflow version is registered with different content", 409);
     public static readonly ProblemType RunCompleted = new("run-completed", "The run has already completed", 409);
+    public static readonly ProblemType CommandRefused = new("command-refused", "The run's state does not allow the command", 409);
     public static readonly ProblemType PayloadTooLarge = new("payload-too-large", "The request body is too large", 413);
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", "The request body's content type is not supported", 415);
     public static readonly ProblemType InvalidSpec = new("invalid-spec", "The spec is not valid", 422);
@@ -27,7 +28,7 @@ internal static class Problems
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         MalformedJson, InvalidRequest, Unauthorized, NotFound, RunNotFound, NodeNotFound, WorkflowNotFound, ArtifactNotFound, MethodNotAllowed,
-        IdempotencyConflict, WorkflowVersionConflict, RunCompleted, PayloadTooLarge, UnsupportedMediaType, InvalidSpec, InvalidInputs,
+        IdempotencyConflict, WorkflowVersionConflict, RunCompleted, CommandRefused, PayloadTooLarge, UnsupportedMediaType, InvalidSpec, InvalidInputs,
         InternalError, NotImplemented,
     ];
 

@@ -25,6 +25,14 @@ internal static class RunApi
         api.MapPost("/runs/{id}/events/{eventName}", RaiseEventAsync);
         api.MapGet("/runs/{id}/nodes/{nodeId}", NodeAsync);
         api.MapPost("/runs/{id}/cancel", CancelAsync);
+        api.MapPost("/runs/{id}/pause", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
+            ControlAsync(id, null, request, engine, options, [], _ => new RunEvent.RunPauseRequested(), ct));
+        api.MapPost("/runs/{id}/resume", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
+            ControlAsync(id, null, request, engine, options, [], _ => new RunEvent.RunResumeRequested(), ct));
+        api.MapPost("/runs/{id}/terminate", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
+            ControlAsync(id, null, request, engine, options, ["reason"], b => new RunEvent.RunTerminateRequested(b["reason"]?.GetValue<string>() ?? "through the API"), ct));
+        api.MapPost("/runs/{id}/nodes/{nodeId}/redrive", (string id, string nodeId, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
+            ControlAsync(id, nodeId, request, engine, options, ["with"], b => new RunEvent.NodeRedriveRequested(nodeId, b["with"]?.DeepClone()), ct));
         api.MapGet("/artifacts/{hash}", ArtifactAsync);
         return api;
     }
@@ -314,6 +322,78 @@ internal static class RunApi
             ["cancelRequested"] = true,
             ["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id),
         }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// A run-control command: an optional JSON object body with only <paramref name="allowed"/> properties ('reason'
+    /// must be a string); 404 for an unknown run or node, 409 run-completed for a finished run (except a redrive of a
+    /// Failed one), 409 command-refused when the run's state does not allow it, otherwise 202 once it is stored.
+    /// </summary>
+    private static async Task<IResult> ControlAsync(string id, string? nodeId, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, string[] allowed, Func<JsonObject, RunEvent> command, CancellationToken ct)
+    {
+        var (bytes, problem) = await RequestBodies.ReadAsync(request, options.Value.MaxRequestBodyBytes, acceptYaml: false, optional: true, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var body = new JsonObject();
+        if (bytes is { Length: > 0 })
+        {
+            var (parsedRoot, malformed) = RequestBodies.ParseObject(bytes);
+            if (malformed is not null)
+            {
+                return malformed;
+            }
+
+            body = parsedRoot!;
+            if (body.Select(p => p.Key).FirstOrDefault(k => !allowed.Contains(k)) is { } unknown)
+            {
+                return Invalid(allowed.Length == 0
+                    ? $"unknown property '{unknown}'; this request takes no properties"
+                    : $"unknown property '{unknown}'; this request may only have {string.Join(", ", allowed.Select(a => $"'{a}'"))}");
+            }
+
+            if (body["reason"] is { } r && (r is not JsonValue value || value.GetValueKind() != JsonValueKind.String))
+            {
+                return Invalid($"'reason' must be a string, not {RequestBodies.Describe(r)}");
+            }
+
+            if (body.ContainsKey("with") && body["with"] is null)
+            {
+                return Invalid("'with' must not be null; leave it out to keep the node's 'with'");
+            }
+        }
+
+        if (await LoadAsync(engine, id, ct) is not { } run)
+        {
+            return RunNotFound(id);
+        }
+
+        if (nodeId is not null && !run.State.Nodes.ContainsKey(nodeId) && !MapChildId.TryParse(nodeId, out _, out _))
+        {
+            return Problems.Result(Problems.NodeNotFound, $"run {id} has no node '{nodeId}'");
+        }
+
+        var evt = command(body);
+        if (run.State.IsTerminal && !(evt is RunEvent.NodeRedriveRequested && run.State.Status == RunStatus.Failed))
+        {
+            return Problems.Result(Problems.RunCompleted, $"run {id} is already {run.State.Status}", new Dictionary<string, object?> { ["runStatus"] = run.State.Status.ToString() });
+        }
+
+        var result = await engine.ControlRunAsync(id, evt, ct);
+        return result.Outcome switch
+        {
+            ControlOutcome.RunNotFound => RunNotFound(id),
+            ControlOutcome.Refused => Problems.Result(Problems.CommandRefused, result.Message, new Dictionary<string, object?> { ["runStatus"] = result.RunStatus?.ToString() }),
+            _ => TypedResults.Json(new JsonObject
+            {
+                ["runId"] = id,
+                ["status"] = run.State.Status.ToString(),
+                ["requested"] = RunControl.Name(evt),
+                ["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id),
+            }, statusCode: StatusCodes.Status202Accepted),
+        };
     }
 
     private static async Task<IResult> ArtifactAsync(string hash, HttpContext context, FlowEngine engine, CancellationToken ct)

@@ -127,6 +127,48 @@ public abstract class ApiScenarios(ApiFactory factory)
         again["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/run-completed");
     }
 
+    protected async Task RunControl_RedriveAFailedNode_PauseResumeTerminate_AndRefusals()
+    {
+        var spec = "name: broken\nnodes:\n  - { id: a, type: echo, with: 1 }\n  - { id: b, type: fail, needs: [a], with: { message: bad } }\noutputs: { r: \"${{ nodes.b.output }}\" }\n";
+        var runId = (await Client.StartAsync(new JsonObject { ["spec"] = spec }))["runId"]!.GetValue<string>();
+        (await Client.WaitAsync(runId))["status"]!.GetValue<string>().ShouldBe("Failed");
+
+        var pause = await (await Client.SendAsync(HttpMethod.Post, $"/api/runs/{runId}/pause")).JsonAsync(HttpStatusCode.Conflict);
+        pause["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/run-completed");
+        (await Client.SendAsync(HttpMethod.Post, $"/api/runs/{runId}/nodes/zz/redrive")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var notFailed = await (await Client.SendAsync(HttpMethod.Post, $"/api/runs/{runId}/nodes/a/redrive")).JsonAsync(HttpStatusCode.Conflict);
+        notFailed["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/command-refused");
+        notFailed["detail"]!.GetValue<string>().ShouldContain("node 'a' is Succeeded; only a Failed node can be redriven");
+        (await Client.PostJsonAsync($"/api/runs/{runId}/nodes/b/redrive", new JsonObject { ["bogus"] = 1 })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        var redrive = await Client.PostJsonAsync($"/api/runs/{runId}/nodes/b/redrive", new JsonObject { ["with"] = new JsonObject { ["times"] = 0, ["output"] = "ok" } });
+        (await redrive.JsonAsync(HttpStatusCode.Accepted))["requested"]!.GetValue<string>().ShouldBe("redrive of 'b'");
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        JsonNode document;
+        while ((document = await Client.WaitAsync(runId))["status"]!.GetValue<string>() == "Failed" && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        document["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        document["outputs"]!["r"]!.GetValue<string>().ShouldBe("ok");
+
+        var slow = "name: slow\nnodes:\n  - id: wait\n    type: delay\n    with: { duration: 10m }\n";
+        var slowId = (await Client.StartAsync(new JsonObject { ["spec"] = slow }))["runId"]!.GetValue<string>();
+        (await Client.SendAsync(HttpMethod.Post, $"/api/runs/{slowId}/pause")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while ((await Client.GetJsonAsync("/api/runs/" + slowId))["status"]!.GetValue<string>() != "Paused" && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var again = await (await Client.SendAsync(HttpMethod.Post, $"/api/runs/{slowId}/pause")).JsonAsync(HttpStatusCode.Conflict);
+        again["detail"]!.GetValue<string>().ShouldContain("only a Running run can be paused");
+        (await Client.SendAsync(HttpMethod.Post, $"/api/runs/{slowId}/resume")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await Client.PostJsonAsync($"/api/runs/{slowId}/terminate", new JsonObject { ["reason"] = "stuck" })).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await Client.WaitAsync(slowId))["status"]!.GetValue<string>().ShouldBe("Cancelled");
+    }
+
     protected async Task UnknownRunIdsOfAnyShape_Are404(string id)
     {
         foreach (var suffix in (string[])["", "/graph", "/events", "/nodes/a"])

@@ -18,6 +18,9 @@ public sealed class SqliteApiTests(ApiFactory factory) : ApiScenarios(factory), 
     [Fact]
     public Task CancelRun_Cancels_ThenIs409() => Cancel_StopsARunningRun_ThenConflicts();
 
+    [Fact]
+    public Task RunControl_RedrivePauseResumeTerminate() => RunControl_RedriveAFailedNode_PauseResumeTerminate_AndRefusals();
+
     [Theory]
     [MemberData(nameof(OddRunIds))]
     public Task UnknownRunId_Is404(string id) => UnknownRunIdsOfAnyShape_Are404(id);
