@@ -26,6 +26,9 @@ public sealed record Decision(RunState State, IReadOnlyList<Effect> Effects)
     /// <summary>Why a control command (pause, resume, terminate, redrive) was refused, or null; a refused command changes nothing.</summary>
     public string? Refusal { get; init; }
 
+    /// <summary>The graph revision this decision applied, for the run's mutation log.</summary>
+    public GraphMutation? Mutation { get; init; }
+
     /// <summary>Run-level history: control commands applied or refused, for people.</summary>
     public IReadOnlyList<string> RunNotes { get; init; } = [];
 }

@@ -20,6 +20,7 @@ public static class RunControl
             RunEvent.RunResumeRequested => ResumeRefusal(state),
             RunEvent.RunTerminateRequested or RunEvent.RunCancelRequested => state.IsTerminal ? $"the run is already {state.Status}" : null,
             RunEvent.NodeRedriveRequested e => RedriveRefusal(state, e),
+            RunEvent.GraphPatchRequested e => GraphPatcher.Check(state, e.Patch).Refusal,
             _ => null,
         };
     }
@@ -32,6 +33,7 @@ public static class RunControl
         RunEvent.RunTerminateRequested => "terminate",
         RunEvent.RunCancelRequested => "cancel",
         RunEvent.NodeRedriveRequested e => $"redrive of '{e.NodeId}'",
+        RunEvent.GraphPatchRequested => "patch",
         _ => evt.GetType().Name,
     };
 

@@ -25,6 +25,19 @@ public static class RunDecider
             throw new ArgumentException($"{evt.GetType().Name} arrived for a run that has not started", nameof(state));
         }
 
+        if (evt is RunEvent.GraphPatchRequested patch)
+        {
+            var check = GraphPatcher.Check(state, patch.Patch);
+            if (check.Refusal is { } refused)
+            {
+                return new Decision(state, []) { Refusal = refused, RunNotes = [$"patch refused: {refused}"] };
+            }
+
+            return patch.Patch.DryRun
+                ? new Decision(state, []) { RunNotes = ["dry-run patch: nothing applied"] }
+                : GraphPatcher.Apply(state, check, patch.Patch, patch.Author, context);
+        }
+
         if (RunControl.Refusal(state, evt) is { } refusal)
         {
             return new Decision(state, []) { Refusal = refusal, RunNotes = [$"{RunControl.Name(evt)} refused: {refusal}"] };

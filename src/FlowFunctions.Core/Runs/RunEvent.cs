@@ -17,7 +17,8 @@ public abstract record RunEvent
     /// <param name="RunId">The new run's id.</param>
     /// <param name="Spec">The validated spec.</param>
     /// <param name="Inputs">The inputs as given; they are checked and defaulted against the spec.</param>
-    public sealed record RunStarted(string RunId, FlowSpec Spec, JsonObject? Inputs) : RunEvent;
+    /// <param name="SpecSource">The spec document (needed to patch the graph later), when known.</param>
+    public sealed record RunStarted(string RunId, FlowSpec Spec, JsonObject? Inputs, JsonObject? SpecSource = null) : RunEvent;
 
     /// <summary>An activity finished with an output.</summary>
     /// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
@@ -66,6 +67,11 @@ public abstract record RunEvent
     /// <param name="NodeId">The top-level node.</param>
     /// <param name="With">A replacement for the node's <c>with</c> (a template, like the spec's), or null to keep it.</param>
     public sealed record NodeRedriveRequested(string NodeId, JsonNode? With = null) : RunEvent;
+
+    /// <summary>Someone patched the run's graph (checked by <see cref="GraphPatcher"/>); applied exactly once, producing the next revision.</summary>
+    /// <param name="Patch">The patch.</param>
+    /// <param name="Author">Who, for the mutation log.</param>
+    public sealed record GraphPatchRequested(GraphPatch Patch, string? Author = null) : RunEvent;
 
     /// <summary>The previous decision ran out of budget; go on dispatching.</summary>
     public sealed record ContinueRequested : RunEvent;

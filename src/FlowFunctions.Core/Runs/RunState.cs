@@ -13,6 +13,9 @@ public sealed record RunState
     /// <summary>The graph as of <see cref="GraphRevision"/>.</summary>
     public required FlowSpec Spec { get; init; }
 
+    /// <summary>The spec document of the current revision (what graph patches are applied to), when known.</summary>
+    public JsonObject? SpecSource { get; init; }
+
     /// <summary>1 at start; each applied graph patch adds one.</summary>
     public int GraphRevision { get; init; } = 1;
 

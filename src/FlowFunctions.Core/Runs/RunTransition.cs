@@ -64,6 +64,7 @@ internal sealed class RunTransition
         {
             RunId = started.RunId,
             Spec = started.Spec,
+            SpecSource = started.SpecSource,
             Inputs = inputs,
             StartedAt = context.Now,
             Nodes = nodes,
@@ -362,6 +363,18 @@ internal sealed class RunTransition
         {
             Evaluate(index);
         }
+    }
+
+    /// <summary>After a graph patch (counters already recomputed): evaluates every pending node and propagates.</summary>
+    public void AfterPatch(string note)
+    {
+        _notes.Add(note);
+        for (var i = 0; i < _graph.Nodes.Length; i++)
+        {
+            Evaluate(i);
+        }
+
+        Settle();
     }
 
     private RunState Snapshot() => _original with { Nodes = _nodes.ToImmutable() };
