@@ -86,6 +86,7 @@ public sealed class FlowEngine : IAsyncDisposable
             RunEvent.RunTerminateRequested => "terminate",
             RunEvent.NodeRedriveRequested => "redrive",
             RunEvent.RunCancelRequested => "cancel",
+            RunEvent.GraphPatchRequested => "patch",
             _ => throw new ArgumentException($"{command.GetType().Name} is not a run-control command", nameof(command)),
         };
         await Processor.AppendEventAsync(runId, prefix + ":" + Guid.NewGuid().ToString("N"), command, cancellationToken);

@@ -10,6 +10,15 @@ namespace FlowFunctions.Core.Runs;
 /// <param name="DryRun">Whether only the diff is wanted.</param>
 public sealed record GraphPatch(int? ExpectedRevision, ImmutableArray<PatchOperation> Operations, string? Reason = null, bool DryRun = false)
 {
+    /// <summary>The patch as a document that <see cref="Parse"/> reads back.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["expectedRevision"] = ExpectedRevision,
+        ["reason"] = Reason,
+        ["dryRun"] = DryRun,
+        ["operations"] = new JsonArray([.. Operations.Select(o => (JsonNode)o.ToJson())]),
+    };
+
     /// <summary>Reads a patch document; every problem in it is reported.</summary>
     public static (GraphPatch? Patch, ImmutableArray<string> Errors) Parse(JsonNode? document)
     {
@@ -20,7 +29,7 @@ public sealed record GraphPatch(int? ExpectedRevision, ImmutableArray<PatchOpera
         }
 
         int? expected = null;
-        if (root["expectedRevision"] is { } rev)
+        if (root["expectedRevision"] is { } rev && rev.GetValueKind() != System.Text.Json.JsonValueKind.Null)
         {
             if (rev is JsonValue v && v.TryGetValue<int>(out var n) && n >= 1)
             {
@@ -33,7 +42,7 @@ public sealed record GraphPatch(int? ExpectedRevision, ImmutableArray<PatchOpera
         }
 
         string? reason = null;
-        if (root["reason"] is { } r)
+        if (root["reason"] is { } r && r.GetValueKind() != System.Text.Json.JsonValueKind.Null)
         {
             if (r is JsonValue rv && rv.TryGetValue<string>(out var s))
             {
@@ -117,6 +126,39 @@ public abstract record PatchOperation
         UpdateNode => "updateNode",
         _ => "removeNode",
     };
+
+    /// <summary>The operation as written in a patch.</summary>
+    public JsonObject ToJson()
+    {
+        var o = new JsonObject { ["op"] = Name };
+        switch (this)
+        {
+            case AddNode a:
+                o["node"] = a.Node.DeepClone();
+                break;
+            case AddEdge e:
+                o["from"] = e.From;
+                o["to"] = e.To;
+                break;
+            case RemoveEdge e:
+                o["from"] = e.From;
+                o["to"] = e.To;
+                break;
+            case UpdateNode u:
+                o["id"] = u.Id;
+                foreach (var (key, value) in u.Fields)
+                {
+                    o[key] = value?.DeepClone();
+                }
+
+                break;
+            case RemoveNode r:
+                o["id"] = r.Id;
+                break;
+        }
+
+        return o;
+    }
 
     internal static PatchOperation? Parse(JsonNode? node, string path, List<string> errors)
     {

@@ -118,8 +118,27 @@ internal static class RunJson
         RunEvent.RunResumeRequested => new JsonObject { ["kind"] = "resume" },
         RunEvent.RunTerminateRequested e => new JsonObject { ["kind"] = "terminate", ["reason"] = e.Reason },
         RunEvent.NodeRedriveRequested e => new JsonObject { ["kind"] = "redrive", ["nodeId"] = e.NodeId, ["with"] = e.With?.DeepClone() },
+        RunEvent.GraphPatchRequested e => new JsonObject { ["kind"] = "patch", ["patch"] = e.Patch.ToJson(), ["author"] = e.Author },
         RunEvent.ContinueRequested => new JsonObject { ["kind"] = "continue" },
         _ => throw new ArgumentException($"{evt.GetType().Name} is not stored in an inbox", nameof(evt)),
+    };
+
+    /// <summary>A mutation-log row: who, when, why, the patch and what it changed.</summary>
+    public static JsonObject WriteMutation(GraphMutation m) => new()
+    {
+        ["revision"] = m.Revision,
+        ["author"] = m.Author,
+        ["at"] = Time(m.At),
+        ["reason"] = m.Reason,
+        ["patch"] = m.Patch.ToJson(),
+        ["result"] = new JsonObject
+        {
+            ["nodesAdded"] = new JsonArray([.. m.Diff.NodesAdded.Select(x => (JsonNode)x)]),
+            ["nodesRemoved"] = new JsonArray([.. m.Diff.NodesRemoved.Select(x => (JsonNode)x)]),
+            ["nodesChanged"] = new JsonArray([.. m.Diff.NodesChanged.Select(x => (JsonNode)x)]),
+            ["edgesAdded"] = new JsonArray([.. m.Diff.EdgesAdded.Select(x => (JsonNode)x)]),
+            ["edgesRemoved"] = new JsonArray([.. m.Diff.EdgesRemoved.Select(x => (JsonNode)x)]),
+        },
     };
 
     public static RunEvent ReadEvent(JsonObject e)
@@ -137,6 +156,8 @@ internal static class RunJson
             "resume" => new RunEvent.RunResumeRequested(),
             "terminate" => new RunEvent.RunTerminateRequested(e["reason"]?.GetValue<string>()),
             "redrive" => new RunEvent.NodeRedriveRequested(NodeId(), e["with"]?.DeepClone()),
+            "patch" => new RunEvent.GraphPatchRequested(
+                GraphPatch.Parse(e["patch"]).Patch ?? throw new FormatException("stored patch does not parse"), e["author"]?.GetValue<string>()),
             "continue" => new RunEvent.ContinueRequested(),
             var kind => throw new FormatException($"unknown inbox event kind '{kind}'"),
         };

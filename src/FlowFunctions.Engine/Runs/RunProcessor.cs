@@ -65,7 +65,7 @@ public sealed class RunProcessor
     {
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
-        var decision = RunDecider.Decide(null, new RunEvent.RunStarted(runId, spec, inputs), Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
+        var decision = RunDecider.Decide(null, new RunEvent.RunStarted(runId, spec, inputs, RunStateStore.SpecSource(specText)), Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
         var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, cancellationToken);
         AddOutboxAndHistory(rows, decision.Effects, decision.Transitions, 1);
         if (await _store.Partitions.GetAsync(runId, RunRows.Header, cancellationToken) is not null)
@@ -251,6 +251,7 @@ public sealed class RunProcessor
         var notes = new List<(RunStatus Status, string Note)>();
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var consumed = new List<string>();
+        var mutations = new List<GraphMutation>();
         var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
         foreach (var (row, json) in inbox)
         {
@@ -265,13 +266,20 @@ public sealed class RunProcessor
             transitions.AddRange(decision.Transitions);
             notes.AddRange(decision.RunNotes.Select(n => (decision.State.Status, n)));
             changed.UnionWith(decision.ChangedNodes);
+            if (decision.Mutation is { } mutation)
+            {
+                mutations.Add(mutation);
+            }
+
             consumed.Add(row.Key);
             budget -= decision.Effects.Count(e => e is Effect.ScheduleActivity or Effect.ArmTimer);
         }
 
         // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
-        var (header, rows) = await _states.DiffAsync(run.State, state, changed, run.SpecHash, ct);
+        var specHash = ReferenceEquals(run.State.Spec, state.Spec) ? run.SpecHash : await _states.PutSpecAsync(state.SpecSource!.ToJsonString(), state.Spec, ct);
+        var (header, rows) = await _states.DiffAsync(run.State, state, changed, specHash, ct);
         rows.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
+        rows.AddRange(mutations.Select(m => new RowOperation.Upsert(RunRows.Revision(m.Revision), RunJson.WriteMutation(m).ToJsonString())));
         AddOutboxAndHistory(rows, effects, transitions, run.Sequence + 1, notes);
         long sequence;
         try
@@ -286,7 +294,7 @@ public sealed class RunProcessor
         }
 
         Interlocked.Increment(ref _episodes);
-        _states.Remember(new StoredRun(state, sequence, run.SpecHash));
+        _states.Remember(new StoredRun(state, sequence, specHash));
 
         // The index first, then the outbox: a crash in between leaves the outbox rows, housekeeping wakes the run for
         // them and the episode that dispatches them updates the index. In the other order, a crash after the last

@@ -15,7 +15,12 @@ internal static class RunRows
     public const string OutboxPrefix = "outbox|";
     public const string HistoryPrefix = "history|";
 
+    public const string RevisionPrefix = "rev|";
+
     public static string Node(string id) => NodePrefix + id;
+
+    /// <summary>The mutation-log row of graph revision <paramref name="revision"/>.</summary>
+    public static string Revision(int revision) => RevisionPrefix + revision.ToString("D6", CultureInfo.InvariantCulture);
 
     public static string Items(string mapId) => ItemsPrefix + mapId;
 

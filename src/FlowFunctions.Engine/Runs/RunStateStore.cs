@@ -27,6 +27,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
 {
     private readonly ConcurrentDictionary<string, StoredRun> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FlowSpec> _specs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, JsonObject> _sources = new(StringComparer.Ordinal);
 
     public IFlowStore Store => store;
 
@@ -35,6 +36,32 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
         var hash = await store.Artifacts.PutAsync(Encoding.UTF8.GetBytes(specText), ct);
         _specs.TryAdd(hash, spec);
         return hash;
+    }
+
+    /// <summary>The spec document stored under <paramref name="hash"/> (what graph patches are applied to).</summary>
+    public async Task<JsonObject?> GetSpecSourceAsync(string hash, CancellationToken ct)
+    {
+        if (_sources.TryGetValue(hash, out var cached))
+        {
+            return cached;
+        }
+
+        var bytes = await store.Artifacts.GetAsync(hash, ct) ?? throw new InvalidDataException($"spec {hash} is missing from the artifact store");
+        var source = SpecSource(Encoding.UTF8.GetString(bytes));
+        return source is null ? null : _sources.GetOrAdd(hash, source);
+    }
+
+    /// <summary>The spec text as a document, or null when it does not parse.</summary>
+    public static JsonObject? SpecSource(string text)
+    {
+        try
+        {
+            return SourceReader.Read(text, SpecFormats.Sniff(text)).Root as JsonObject;
+        }
+        catch (SourceSyntaxException)
+        {
+            return null;
+        }
     }
 
     public async Task<FlowSpec> GetSpecAsync(string hash, CancellationToken ct)
@@ -111,6 +138,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
         {
             RunId = runId,
             Spec = spec,
+            SpecSource = await GetSpecSourceAsync(specHash, ct),
             GraphRevision = head["revision"]!.GetValue<int>(),
             Inputs = head["inputs"]!.AsObject().DeepClone().AsObject(),
             Status = Enum.Parse<RunStatus>(head["status"]!.GetValue<string>()),
@@ -159,6 +187,17 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
     public async Task<(JsonObject Header, List<RowOperation> Rows)> DiffAsync(RunState? before, RunState after, IEnumerable<string>? changed, string specHash, CancellationToken ct)
     {
         var ops = new List<RowOperation>();
+        if (before is not null && !ReferenceEquals(before.Spec, after.Spec))
+        {
+            // A graph patch: rows of removed nodes go, added nodes get theirs (and recomputed counters are written).
+            foreach (var removed in before.Nodes.Keys.Where(id => !after.Nodes.ContainsKey(id)))
+            {
+                ops.Add(new RowOperation.Delete(RunRows.Node(removed)));
+            }
+
+            changed = after.Nodes.Keys;
+        }
+
         foreach (var id in before is null ? after.Nodes.Keys : changed ?? after.Nodes.Keys)
         {
             var node = after.Nodes[id];
