@@ -93,6 +93,37 @@ public sealed class FlowEngine : IAsyncDisposable
         return new ControlResult(ControlOutcome.Accepted, $"{RunControl.Name(command)} requested", state.Status);
     }
 
+    /// <summary>
+    /// Patches a run's graph: checks the patch against the run's current state (<see cref="GraphPatcher.Check"/>), answers
+    /// a dry run with its preview, otherwise stores the patch in the run's inbox and wakes the run; the run's next
+    /// episode applies it exactly once, in order with everything else in the inbox (checking it again then).
+    /// </summary>
+    public async Task<PatchResult> PatchRunAsync(string runId, GraphPatch patch, string? author, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        if (await GetRunAsync(runId, cancellationToken) is not { } state)
+        {
+            return new PatchResult(PatchOutcome.RunNotFound, [$"no run '{runId}'"], null, null, 0, null);
+        }
+
+        var now = Processor.Now;
+        var preview = GraphPatcher.Preview(state, patch, new DecisionContext(now));
+        var check = preview.Check;
+        if (!check.IsValid)
+        {
+            var outcome = state.IsTerminal ? PatchOutcome.RunCompleted : check.Conflict ? PatchOutcome.Conflict : PatchOutcome.Invalid;
+            return new PatchResult(outcome, check.Errors, null, null, state.GraphRevision, state.Status);
+        }
+
+        if (patch.DryRun)
+        {
+            return new PatchResult(PatchOutcome.DryRun, [], check.Diff, preview.ReadinessChanges, state.GraphRevision, state.Status);
+        }
+
+        await Processor.AppendEventAsync(runId, "patch:" + Guid.NewGuid().ToString("N"), new RunEvent.GraphPatchRequested(patch, author), cancellationToken);
+        return new PatchResult(PatchOutcome.Accepted, [], check.Diff, preview.ReadinessChanges, state.GraphRevision + 1, state.Status);
+    }
+
     /// <summary>The run's state, or null when there is no such run.</summary>
     public async Task<RunState?> GetRunAsync(string runId, CancellationToken cancellationToken = default) =>
         (await Processor.States.LoadAsync(runId, cancellationToken))?.State;

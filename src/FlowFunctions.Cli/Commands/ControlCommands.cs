@@ -20,6 +20,86 @@ internal static class ControlCommands
         yield return Simple("cancel", "Cancel a run: pending nodes are cancelled, running activities asked to stop; the run ends Cancelled.", r => new RunEvent.RunCancelRequested(r ?? "cancelled from the command line"), stdout, stderr);
         yield return Simple("terminate", "Terminate a (stuck) run at once: it ends Cancelled with reason 'terminated: ...'.", r => new RunEvent.RunTerminateRequested(r ?? "from the command line"), stdout, stderr);
         yield return Redrive(stdout, stderr);
+        yield return Patch(stdout, stderr);
+    }
+
+    private static Command Patch(TextWriter stdout, TextWriter stderr)
+    {
+        var runId = new Argument<string>("runId") { Description = "The run id." };
+        var file = new Argument<string>("file") { Description = "A JSON graph patch (expectedRevision, operations, reason)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Apply nothing; print the diff, the blast radius and the validation result." };
+        var store = CommonOptions.Store();
+        var cmd = new Command("patch", "Patch a running run's graph (add/remove nodes and edges, update unstarted nodes), atomically; exit 0 with the new revision when accepted.") { runId, file, dryRun, store };
+        cmd.SetAction(async (parsed, ct) =>
+        {
+            var path = parsed.GetValue(file)!;
+            JsonNode? document;
+            try
+            {
+                document = JsonNode.Parse(await File.ReadAllTextAsync(path, ct));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+            {
+                await stderr.WriteLineAsync($"flow: cannot read {path}: {ex.Message}");
+                return ExitCodes.Invalid;
+            }
+
+            var (patch, errors) = GraphPatch.Parse(document);
+            if (patch is null)
+            {
+                foreach (var error in errors)
+                {
+                    await stderr.WriteLineAsync($"flow: {path}: {error}");
+                }
+
+                return ExitCodes.Invalid;
+            }
+
+            if (parsed.GetValue(dryRun))
+            {
+                patch = patch with { DryRun = true };
+            }
+
+            var id = parsed.GetValue(runId)!;
+            await using var engine = EngineFactory.Open(parsed.GetValue(store)!);
+            var result = await engine.PatchRunAsync(id, patch, Environment.UserName, ct);
+            switch (result.Outcome)
+            {
+                case PatchOutcome.Accepted or PatchOutcome.DryRun:
+                    var diff = result.Diff!;
+                    await stdout.WriteLineAsync(result.Outcome == PatchOutcome.Accepted
+                        ? $"patch accepted: run {id} goes to graph revision {result.Revision}; a worker applies it"
+                        : $"dry run: the patch is valid against revision {result.Revision}; nothing was applied");
+                    await Line("nodes added", diff.NodesAdded);
+                    await Line("nodes removed", diff.NodesRemoved);
+                    await Line("nodes changed", diff.NodesChanged);
+                    await Line("edges added", diff.EdgesAdded);
+                    await Line("edges removed", diff.EdgesRemoved);
+                    await Line("readiness changes", result.ReadinessChanges ?? []);
+                    return ExitCodes.Ok;
+                case PatchOutcome.RunNotFound:
+                    await stderr.WriteLineAsync($"flow: no run '{id}'");
+                    return ExitCodes.Invalid;
+                default:
+                    await stderr.WriteLineAsync($"flow: patch refused ({result.Outcome}):");
+                    foreach (var error in result.Errors)
+                    {
+                        await stderr.WriteLineAsync($"  {error}");
+                    }
+
+                    return ExitCodes.Invalid;
+            }
+
+            async Task Line(string label, IEnumerable<string> items)
+            {
+                var list = items.ToList();
+                if (list.Count > 0)
+                {
+                    await stdout.WriteLineAsync($"  {label}: {string.Join(", ", list)}");
+                }
+            }
+        });
+        return cmd;
     }
 
     private static Command Simple(string name, string description, Func<string?, RunEvent> command, TextWriter stdout, TextWriter stderr)

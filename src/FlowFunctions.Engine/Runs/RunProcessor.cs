@@ -36,6 +36,9 @@ public sealed class RunProcessor
         _committer = new RunCommitter(store);
     }
 
+    /// <summary>The current time, from the engine's clock.</summary>
+    public DateTimeOffset Now => _time.GetUtcNow();
+
     internal RunStateStore States => _states;
 
     /// <summary>Signalled after this processor enqueues work items; in-process workers poll at once.</summary>

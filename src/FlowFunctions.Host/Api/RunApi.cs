@@ -25,6 +25,7 @@ internal static class RunApi
         api.MapPost("/runs/{id}/events/{eventName}", RaiseEventAsync);
         api.MapGet("/runs/{id}/nodes/{nodeId}", NodeAsync);
         api.MapPost("/runs/{id}/cancel", CancelAsync);
+        api.MapPost("/runs/{id}/patch", PatchAsync);
         api.MapPost("/runs/{id}/pause", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
             ControlAsync(id, null, request, engine, options, [], _ => new RunEvent.RunPauseRequested(), ct));
         api.MapPost("/runs/{id}/resume", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
@@ -322,6 +323,64 @@ internal static class RunApi
             ["cancelRequested"] = true,
             ["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id),
         }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// A graph patch: 400 invalid-request (malformed patch, or a patched graph that is not valid, every error in
+    /// <c>errors</c>), 404 for an unknown run, 409 run-completed for a finished run, 409 command-refused for a stale
+    /// <c>expectedRevision</c>, 200 with the diff for a dry run, otherwise 202 with the revision it produces.
+    /// </summary>
+    private static async Task<IResult> PatchAsync(string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct)
+    {
+        var (bytes, problem) = await RequestBodies.ReadAsync(request, options.Value.MaxRequestBodyBytes, acceptYaml: false, optional: false, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (root, malformed) = RequestBodies.ParseObject(bytes!);
+        if (malformed is not null)
+        {
+            return malformed;
+        }
+
+        var (patch, errors) = GraphPatch.Parse(root);
+        if (patch is null)
+        {
+            return Problems.Result(Problems.InvalidRequest, string.Join("; ", errors), new Dictionary<string, object?> { ["errors"] = errors.ToArray() });
+        }
+
+        var result = await engine.PatchRunAsync(id, patch, "api", ct);
+        var extensions = new Dictionary<string, object?> { ["errors"] = result.Errors.ToArray(), ["runStatus"] = result.RunStatus?.ToString(), ["revision"] = result.Revision };
+        switch (result.Outcome)
+        {
+            case PatchOutcome.RunNotFound:
+                return RunNotFound(id);
+            case PatchOutcome.RunCompleted:
+                return Problems.Result(Problems.RunCompleted, $"run {id} is already {result.RunStatus}; a finished run cannot be patched", extensions);
+            case PatchOutcome.Conflict:
+                return Problems.Result(Problems.CommandRefused, string.Join("; ", result.Errors), extensions);
+            case PatchOutcome.Invalid:
+                return Problems.Result(Problems.InvalidRequest, string.Join("; ", result.Errors), extensions);
+        }
+
+        var diff = result.Diff!;
+        static JsonArray Strings(IEnumerable<string> items) => new([.. items.Select(i => (JsonNode)i)]);
+        return TypedResults.Json(new JsonObject
+        {
+            ["runId"] = id,
+            ["dryRun"] = result.Outcome == PatchOutcome.DryRun,
+            ["revision"] = result.Revision,
+            ["valid"] = true,
+            ["errors"] = new JsonArray(),
+            ["nodesAdded"] = Strings(diff.NodesAdded),
+            ["nodesRemoved"] = Strings(diff.NodesRemoved),
+            ["nodesChanged"] = Strings(diff.NodesChanged),
+            ["edgesAdded"] = Strings(diff.EdgesAdded),
+            ["edgesRemoved"] = Strings(diff.EdgesRemoved),
+            ["readinessChanges"] = Strings(result.ReadinessChanges ?? []),
+            ["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id),
+        }, statusCode: result.Outcome == PatchOutcome.DryRun ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
     }
 
     /// <summary>

@@ -54,4 +54,44 @@ public sealed class ControlCommandTests : IDisposable
         state.Status.ShouldBe(RunStatus.Succeeded);
         state.Outputs!["r"]!.GetValue<int>().ShouldBe(42);
     }
+
+    [Fact]
+    public async Task Patch_DryRunAcceptedAndRefused_ExitCodes()
+    {
+        var spec = "name: slow\nnodes:\n  - { id: wait, type: delay, with: { duration: 10m } }\n  - { id: after, type: echo, needs: [wait], with: 1 }\n";
+        var (parsed, text) = (Core.Validation.SpecLoader.Load(spec, Core.Parsing.SpecFormat.Yaml).Spec!, spec);
+        string runId;
+        await using (var engine = EngineFactory.Open(Store))
+        {
+            runId = await engine.StartRunAsync(parsed, text, null);
+        }
+
+        var good = Write("good.json", """{ "expectedRevision": 1, "operations": [ { "op": "addNode", "node": { "id": "c", "type": "echo", "needs": ["wait"] } } ] }""");
+        var dry = await CliRunner.RunAsync("patch", runId, good, "--dry-run", "--store", Store);
+        dry.ExitCode.ShouldBe(0, dry.Stderr);
+        dry.Stdout.ShouldContain("dry run");
+        dry.Stdout.ShouldContain("nodes added: c");
+
+        var bad = Write("bad.json", """{ "operations": [ { "op": "removeNode", "id": "wait" }, { "op": "addEdge", "from": "nope", "to": "after" } ] }""");
+        var refused = await CliRunner.RunAsync("patch", runId, bad, "--store", Store);
+        refused.ExitCode.ShouldBe(2);
+        refused.Stderr.ShouldContain("node 'wait' has started (Waiting) and cannot be removed");
+        refused.Stderr.ShouldContain("nope");
+
+        var accepted = await CliRunner.RunAsync("patch", runId, good, "--store", Store);
+        accepted.ExitCode.ShouldBe(0, accepted.Stderr);
+        accepted.Stdout.ShouldContain("graph revision 2");
+        (await CliRunner.RunAsync("patch", runId, Write("malformed.json", "{ \"operations\": 1 }"), "--store", Store)).ExitCode.ShouldBe(2);
+        (await CliRunner.RunAsync("patch", "nope", good, "--store", Store)).ExitCode.ShouldBe(2);
+
+        await using (var engine = EngineFactory.Open(Store))
+        {
+            await engine.Processor.ProcessAsync(runId, default);
+            (await engine.GetRunAsync(runId))!.GraphRevision.ShouldBe(2);
+        }
+
+        var stale = await CliRunner.RunAsync("patch", runId, good, "--store", Store);
+        stale.ExitCode.ShouldBe(2);
+        stale.Stderr.ShouldContain("stale");
+    }
 }

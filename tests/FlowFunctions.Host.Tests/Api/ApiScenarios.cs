@@ -127,6 +127,51 @@ public abstract class ApiScenarios(ApiFactory factory)
         again["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/run-completed");
     }
 
+    protected async Task Patch_DryRunInvalidStaleAcceptedAndTerminal()
+    {
+        var spec = "name: patched\nnodes:\n  - { id: wait, type: delay, with: { duration: 10m } }\n  - { id: after, type: echo, needs: [wait], with: 1 }\n";
+        var runId = (await Client.StartAsync(new JsonObject { ["spec"] = spec }))["runId"]!.GetValue<string>();
+        var path = $"/api/runs/{runId}/patch";
+
+        var invalid = await (await Client.PostJsonAsync(path, JsonNode.Parse("""
+            { "operations": [ { "op": "updateNode", "id": "wait", "with": { "duration": "1s" } },
+                              { "op": "addNode", "node": { "id": "z", "type": "echo", "needs": ["ghost"] } } ] }
+            """)!)).JsonAsync(HttpStatusCode.BadRequest);
+        invalid["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/invalid-request");
+        var errors = invalid["errors"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
+        errors.Count.ShouldBe(2);
+        errors[0].ShouldContain("node 'wait' has started");
+        errors[1].ShouldContain("ghost");
+        (await Client.PostJsonAsync(path, JsonNode.Parse("""{ "operations": [] }""")!)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        var stale = await (await Client.PostJsonAsync(path, JsonNode.Parse("""{ "expectedRevision": 9, "operations": [ { "op": "removeNode", "id": "after" } ] }""")!)).JsonAsync(HttpStatusCode.Conflict);
+        stale["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/command-refused");
+        stale["detail"]!.GetValue<string>().ShouldContain("stale");
+
+        const string add = """{ "expectedRevision": 1, "reason": "more", "operations": [ { "op": "addNode", "node": { "id": "c", "type": "echo", "with": 2 } }, { "op": "addEdge", "from": "c", "to": "after" } ] }""";
+        var dry = JsonNode.Parse(add)!.AsObject();
+        dry["dryRun"] = true;
+        var preview = await (await Client.PostJsonAsync(path, dry)).JsonAsync(HttpStatusCode.OK);
+        preview["dryRun"]!.GetValue<bool>().ShouldBeTrue();
+        preview["nodesAdded"]!.ToJsonString().ShouldBe("""["c"]""");
+        preview["edgesAdded"]!.AsArray().Select(e => e!.GetValue<string>()).ShouldBe(["c->after"]);
+        preview["readinessChanges"]!.AsArray().Select(e => e!.GetValue<string>()).ShouldBe(["c: (new) -> Running"]);
+
+        var accepted = await (await Client.PostJsonAsync(path, JsonNode.Parse(add)!)).JsonAsync(HttpStatusCode.Accepted);
+        accepted["revision"]!.GetValue<int>().ShouldBe(2);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (!(await Client.GetJsonAsync($"/api/runs/{runId}/events")).ToJsonString().Contains("graph revision 2 by api: more", StringComparison.Ordinal))
+        {
+            DateTimeOffset.UtcNow.ShouldBeLessThan(deadline, "the patch was never applied");
+            await Task.Delay(50);
+        }
+
+        (await Client.PostJsonAsync($"/api/runs/{runId}/terminate", new JsonObject())).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await Client.WaitAsync(runId))["status"]!.GetValue<string>().ShouldBe("Cancelled");
+        var late = await (await Client.PostJsonAsync(path, JsonNode.Parse(add)!)).JsonAsync(HttpStatusCode.Conflict);
+        late["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/run-completed");
+    }
+
     protected async Task RunControl_RedriveAFailedNode_PauseResumeTerminate_AndRefusals()
     {
         var spec = "name: broken\nnodes:\n  - { id: a, type: echo, with: 1 }\n  - { id: b, type: fail, needs: [a], with: { message: bad } }\noutputs: { r: \"${{ nodes.b.output }}\" }\n";

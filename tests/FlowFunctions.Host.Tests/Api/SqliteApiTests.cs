@@ -21,6 +21,9 @@ public sealed class SqliteApiTests(ApiFactory factory) : ApiScenarios(factory), 
     [Fact]
     public Task RunControl_RedrivePauseResumeTerminate() => RunControl_RedriveAFailedNode_PauseResumeTerminate_AndRefusals();
 
+    [Fact]
+    public Task PatchRun_DryRun200_Invalid400_Stale409_Accepted202_Terminal409() => Patch_DryRunInvalidStaleAcceptedAndTerminal();
+
     [Theory]
     [MemberData(nameof(OddRunIds))]
     public Task UnknownRunId_Is404(string id) => UnknownRunIdsOfAnyShape_Are404(id);
