@@ -75,4 +75,36 @@ public class GraphPatchEngineTests
         late.Outcome.ShouldBe(ControlOutcome.Refused);
         late.Message.ShouldContain("Succeeded");
     }
+
+    [Fact]
+    public async Task Patch_RacingACompletionInTheSameInbox_BothApplyExactlyOnce_InArrivalOrder()
+    {
+        await using var fixture = new EngineFixture();
+        var runId = await fixture.StartAsync(FanOut);
+        var load = (await fixture.Engine.GetRunAsync(runId))!.Nodes["load"];
+        var done = new RunEvent.ActivitySucceeded("load", load.Attempt, load.Incarnation, 1);
+        var patch = new RunEvent.GraphPatchRequested(Patch("""{ "expectedRevision": 1, "operations": [ { "op": "addNode", "node": { "id": "b", "type": "echo", "needs": ["load"], "with": "b" } } ] }"""), "racer");
+
+        // The completion, the patch, and redeliveries of both (same event ids), all in the inbox before one episode.
+        await Task.WhenAll(
+            fixture.Engine.Processor.AppendEventAsync(runId, "done-load", done, default),
+            fixture.Engine.Processor.AppendEventAsync(runId, "patch-1", patch, default));
+        await fixture.Engine.Processor.AppendEventAsync(runId, "done-load", done, default);
+        await fixture.Engine.Processor.AppendEventAsync(runId, "patch-1", patch, default);
+        await fixture.Engine.Processor.ProcessAsync(runId, default);
+        await fixture.Engine.Processor.AppendEventAsync(runId, "patch-1", patch, default);
+        await fixture.Engine.Processor.ProcessAsync(runId, default);
+
+        await using var cold = fixture.Open();
+        var state = (await cold.GetRunAsync(runId))!;
+        state.GraphRevision.ShouldBe(2);
+        state.Nodes["load"].Status.ShouldBe(NodeStatus.Succeeded);
+        state.Nodes["b"].Status.ShouldBe(NodeStatus.Running, "the added branch saw load's completion whichever came first");
+        state.Nodes["a"].Status.ShouldBe(NodeStatus.Running);
+        (await fixture.Engine.Store.Partitions.QueryAsync(runId, RunRows.RevisionPrefix, default)).Count.ShouldBe(1);
+
+        var end = await fixture.RunToEndAsync(runId);
+        end.Status.ShouldBe(RunStatus.Succeeded);
+        end.Nodes["b"].Output!.GetValue<string>().ShouldBe("b");
+    }
 }
