@@ -255,14 +255,15 @@ public static class GraphPatcher
             nodes[node.Id] = current;
         }
 
+        // Running maps below their concurrency stay dispatchable, under their index in the patched spec.
         var dispatchable = ImmutableSortedSet.CreateBuilder<int>();
-        for (var i = 0; i < spec.Nodes.Length; i++)
+        var newIndex = spec.Nodes.Select((n, i) => (n.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        foreach (var oldIndex in state.Dispatchable)
         {
-            if (state.Dispatchable.Count > 0 && nodes[spec.Nodes[i].Id].Status == NodeStatus.Running
-                && state.Spec.Nodes.Select((n, k) => (n, k)).FirstOrDefault(x => x.n.Id == spec.Nodes[i].Id) is { n: not null } old
-                && state.Dispatchable.Contains(old.k))
+            var id = state.Spec.Nodes[oldIndex].Id;
+            if (newIndex.TryGetValue(id, out var index) && nodes[id].Status == NodeStatus.Running)
             {
-                dispatchable.Add(i);
+                dispatchable.Add(index);
             }
         }
 

@@ -232,4 +232,21 @@ public class GraphPatchTests
         patch.ShouldBeNull();
         errors.Length.ShouldBe(5);
     }
+
+    [Fact]
+    public void A_running_map_below_its_concurrency_stays_dispatchable_under_its_new_index()
+    {
+        const string yaml = """
+            name: t
+            nodes:
+              - { id: later, type: echo, needs: [m] }
+              - { id: m, type: map, items: [1, 2, 3], maxConcurrency: 1, node: { type: echo } }
+            """;
+        var run = RunDecider.Decide(Start(yaml).State, new RunEvent.ContinueRequested(), At(1));
+        var patched = Apply(run, """{ "operations": [ { "op": "removeNode", "id": "later" } ] }""");
+        patched.Refusal.ShouldBeNull();
+        var child = patched.State.Nodes["m"].Map!.Children[0];
+        var next = RunDecider.Decide(patched.State, new RunEvent.ActivitySucceeded("m[0]", child.Attempt, child.Incarnation, 1), At(3));
+        next.Effects.OfType<Effect.ScheduleActivity>().Select(e => e.NodeId).ShouldBe(["m[1]"]);
+    }
 }
