@@ -87,10 +87,34 @@ public sealed class FlowEngine : IAsyncDisposable
             RunEvent.NodeRedriveRequested => "redrive",
             RunEvent.RunCancelRequested => "cancel",
             RunEvent.GraphPatchRequested => "patch",
+            RunEvent.ExternalEventRaised => "external",
             _ => throw new ArgumentException($"{command.GetType().Name} is not a run-control command", nameof(command)),
         };
         await Processor.AppendEventAsync(runId, prefix + ":" + Guid.NewGuid().ToString("N"), command, cancellationToken);
         return new ControlResult(ControlOutcome.Accepted, $"{RunControl.Name(command)} requested", state.Status);
+    }
+
+    /// <summary>
+    /// Raises the named external event on a run: refused (nothing stored) when the run is finished, otherwise stored in
+    /// the run's inbox; the run delivers it to every <c>wait</c> node waiting for <paramref name="name"/>, or keeps it
+    /// for the next one that starts waiting. A repeated raise with the same <paramref name="eventId"/> is stored once.
+    /// </summary>
+    public async Task<ControlResult> RaiseEventAsync(string runId, string name, JsonNode? payload, string? eventId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var evt = new RunEvent.ExternalEventRaised(name, payload?.DeepClone(), eventId);
+        if (await GetRunAsync(runId, cancellationToken) is not { } state)
+        {
+            return new ControlResult(ControlOutcome.RunNotFound, $"no run '{runId}'", null);
+        }
+
+        if (RunControl.Refusal(state, evt) is { } refusal)
+        {
+            return new ControlResult(ControlOutcome.Refused, $"{RunControl.Name(evt)} refused: {refusal}", state.Status);
+        }
+
+        await Processor.AppendEventAsync(runId, "external:" + (eventId ?? Guid.NewGuid().ToString("N")), evt, cancellationToken);
+        return new ControlResult(ControlOutcome.Accepted, $"{RunControl.Name(evt)} raised", state.Status);
     }
 
     /// <summary>

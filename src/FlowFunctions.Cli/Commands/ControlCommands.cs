@@ -7,7 +7,8 @@ using FlowFunctions.Engine;
 namespace FlowFunctions.Cli.Commands;
 
 /// <summary>
-/// Run control: <c>flow pause|resume|cancel|terminate &lt;runId&gt;</c> and <c>flow redrive &lt;runId&gt; &lt;nodeId&gt; [--with file]</c>.
+/// Run control: <c>flow pause|resume|cancel|terminate &lt;runId&gt;</c>, <c>flow redrive &lt;runId&gt; &lt;nodeId&gt; [--with file]</c>
+/// and <c>flow raise &lt;runId&gt; &lt;event&gt; [--data json]</c>.
 /// Each checks the command against the run's current state, stores it in the run's inbox and returns; a worker
 /// applies it. Exit 0 when accepted, 2 for an unknown run, a refused command (the reason on stderr) or bad usage.
 /// </summary>
@@ -21,6 +22,46 @@ internal static class ControlCommands
         yield return Simple("terminate", "Terminate a (stuck) run at once: it ends Cancelled with reason 'terminated: ...'.", r => new RunEvent.RunTerminateRequested(r ?? "from the command line"), stdout, stderr);
         yield return Redrive(stdout, stderr);
         yield return Patch(stdout, stderr);
+        yield return Raise(stdout, stderr);
+    }
+
+    private static Command Raise(TextWriter stdout, TextWriter stderr)
+    {
+        var runId = new Argument<string>("runId") { Description = "The run id." };
+        var name = new Argument<string>("event") { Description = "The event name (what a wait node's with.event names)." };
+        var data = new Option<string?>("--data") { Description = "The payload as JSON (default null)." };
+        var id = new Option<string?>("--id") { Description = "An event id: raising again with the same id is a no-op." };
+        var store = CommonOptions.Store();
+        var cmd = new Command("raise", "Raise a named external event on a run: every wait node waiting for it succeeds with the payload; with none waiting it is kept for the next one.") { runId, name, data, id, store };
+        cmd.SetAction(async (parsed, ct) =>
+        {
+            JsonNode? payload = null;
+            if (parsed.GetValue(data) is { } text)
+            {
+                try
+                {
+                    payload = JsonNode.Parse(text);
+                }
+                catch (JsonException ex)
+                {
+                    await stderr.WriteLineAsync($"flow: --data is not JSON: {ex.Message}");
+                    return ExitCodes.Invalid;
+                }
+            }
+
+            var eventName = parsed.GetValue(name)!;
+            if (eventName.Length == 0)
+            {
+                await stderr.WriteLineAsync("flow: the event name must not be empty");
+                return ExitCodes.Invalid;
+            }
+
+            var run = parsed.GetValue(runId)!;
+            await using var engine = EngineFactory.Open(parsed.GetValue(store)!);
+            var result = await engine.RaiseEventAsync(run, eventName, payload, parsed.GetValue(id), ct);
+            return await ReportAsync(result, parsed.GetValue(store)!, run, stdout, stderr);
+        });
+        return cmd;
     }
 
     private static Command Patch(TextWriter stdout, TextWriter stderr)
@@ -155,6 +196,11 @@ internal static class ControlCommands
     {
         await using var engine = EngineFactory.Open(store);
         var result = await engine.ControlRunAsync(runId, command, ct);
+        return await ReportAsync(result, store, runId, stdout, stderr);
+    }
+
+    private static async Task<int> ReportAsync(ControlResult result, string store, string runId, TextWriter stdout, TextWriter stderr)
+    {
         switch (result.Outcome)
         {
             case ControlOutcome.Accepted:

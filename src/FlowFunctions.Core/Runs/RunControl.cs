@@ -21,6 +21,7 @@ public static class RunControl
             RunEvent.RunTerminateRequested or RunEvent.RunCancelRequested => state.IsTerminal ? $"the run is already {state.Status}" : null,
             RunEvent.NodeRedriveRequested e => RedriveRefusal(state, e),
             RunEvent.GraphPatchRequested e => GraphPatcher.Check(state, e.Patch).Refusal,
+            RunEvent.ExternalEventRaised => state.IsTerminal ? $"the run is already {state.Status}; a finished run takes no events" : null,
             _ => null,
         };
     }
@@ -34,6 +35,7 @@ public static class RunControl
         RunEvent.RunCancelRequested => "cancel",
         RunEvent.NodeRedriveRequested e => $"redrive of '{e.NodeId}'",
         RunEvent.GraphPatchRequested => "patch",
+        RunEvent.ExternalEventRaised e => $"event '{e.Name}'",
         _ => evt.GetType().Name,
     };
 

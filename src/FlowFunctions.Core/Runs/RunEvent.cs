@@ -73,6 +73,15 @@ public abstract record RunEvent
     /// <param name="Author">Who, for the mutation log.</param>
     public sealed record GraphPatchRequested(GraphPatch Patch, string? Author = null) : RunEvent;
 
+    /// <summary>
+    /// Someone raised a named external event. Delivered to every <c>wait</c> node waiting for <paramref name="Name"/>;
+    /// when none is, it is kept and delivered to the next one that starts waiting for it.
+    /// </summary>
+    /// <param name="Name">The event name.</param>
+    /// <param name="Payload">The payload (the waiting nodes' output).</param>
+    /// <param name="EventId">An id making a repeated raise a no-op, or null.</param>
+    public sealed record ExternalEventRaised(string Name, JsonNode? Payload, string? EventId = null) : RunEvent;
+
     /// <summary>The previous decision ran out of budget; go on dispatching.</summary>
     public sealed record ContinueRequested : RunEvent;
 }
@@ -88,4 +97,7 @@ public enum TimerPurpose
 
     /// <summary>The per-attempt timeout.</summary>
     AttemptTimeout,
+
+    /// <summary>A <c>wait</c> node's <c>with.timeout</c>.</summary>
+    EventTimeout,
 }

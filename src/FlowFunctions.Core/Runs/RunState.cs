@@ -49,6 +49,12 @@ public sealed record RunState
     /// <summary>Replacement <c>with</c> templates given by redrives, by top-level node id (used instead of the spec's).</summary>
     public ImmutableDictionary<string, JsonNode> WithOverrides { get; init; } = ImmutableDictionary<string, JsonNode>.Empty.WithComparers(StringComparer.Ordinal);
 
+    /// <summary>External events raised while no <c>wait</c> node waited for them, by name, oldest first.</summary>
+    public ImmutableDictionary<string, ImmutableList<JsonNode?>> PendingEvents { get; init; } = ImmutableDictionary<string, ImmutableList<JsonNode?>>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>The ids of external events already applied (a repeated raise with one of them is ignored).</summary>
+    public ImmutableHashSet<string> SeenEventIds { get; init; } = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
+
     /// <summary>Whether the run is in a terminal status.</summary>
     public bool IsTerminal => Status.IsTerminal();
 }

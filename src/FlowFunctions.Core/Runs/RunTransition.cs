@@ -31,6 +31,8 @@ internal sealed class RunTransition
     private DateTimeOffset? _completedAt;
     private JsonObject? _outputs;
     private ImmutableDictionary<string, JsonNode> _overrides;
+    private ImmutableDictionary<string, ImmutableList<JsonNode?>> _pendingEvents;
+    private ImmutableHashSet<string> _seenEventIds;
     private readonly List<string> _notes = [];
 
     public RunTransition(RunState state, DecisionContext context)
@@ -47,6 +49,8 @@ internal sealed class RunTransition
         _completedAt = state.CompletedAt;
         _outputs = state.Outputs;
         _overrides = state.WithOverrides;
+        _pendingEvents = state.PendingEvents;
+        _seenEventIds = state.SeenEventIds;
     }
 
     private FlowSpec Spec => _original.Spec;
@@ -137,6 +141,9 @@ internal sealed class RunTransition
             case RunEvent.NodeRedriveRequested e:
                 OnRedrive(e);
                 break;
+            case RunEvent.ExternalEventRaised e:
+                applied = OnExternalEvent(e);
+                break;
             case RunEvent.ContinueRequested:
                 break;
         }
@@ -167,6 +174,8 @@ internal sealed class RunTransition
             CompletedAt = _completedAt,
             Outputs = _outputs,
             WithOverrides = _overrides,
+            PendingEvents = _pendingEvents,
+            SeenEventIds = _seenEventIds,
         };
         return new Decision(state, _effects) { Transitions = _transitions, ChangedNodes = _changed, RunNotes = _notes };
     }
@@ -234,7 +243,7 @@ internal sealed class RunTransition
         var spec = _graph.Nodes[index];
         switch (e.Purpose)
         {
-            case TimerPurpose.RetryBackoff when node.Status == NodeStatus.Waiting && spec.Kind != NodeKind.Timer:
+            case TimerPurpose.RetryBackoff when node.Status == NodeStatus.Waiting && spec.Kind is not (NodeKind.Timer or NodeKind.Event):
                 NodeUpdated(index, node with { Status = NodeStatus.Ready, Reason = $"retry {node.Attempts + 1} of {spec.Retry.MaxAttempts}" });
                 return true;
             case TimerPurpose.Delay when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Timer:
@@ -244,9 +253,75 @@ internal sealed class RunTransition
                 _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
                 NodeUpdated(index, Failed(node with { Attempts = node.Attempt }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry));
                 return true;
+            case TimerPurpose.EventTimeout when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Event:
+                var (eventName, timeout, _) = WaitOf(node);
+                NodeUpdated(index, Failed(node, $"no '{eventName}' event within {Duration.Format(timeout ?? TimeSpan.Zero)}", ErrorClass.Permanent, RetryPolicy.None));
+                return true;
             default:
                 return false;
         }
+    }
+
+    /// <summary>Delivers an external event to every node waiting for it, or keeps it for the next node that waits for it.</summary>
+    private bool OnExternalEvent(RunEvent.ExternalEventRaised e)
+    {
+        if (e.EventId is { } id)
+        {
+            if (_seenEventIds.Contains(id))
+            {
+                return false;
+            }
+
+            _seenEventIds = _seenEventIds.Add(id);
+        }
+
+        var delivered = false;
+        for (var i = 0; i < _graph.Nodes.Length; i++)
+        {
+            var spec = _graph.Nodes[i];
+            if (spec.Kind == NodeKind.Event && _nodes[spec.Id] is { Status: NodeStatus.Waiting } node && WaitOf(node).Event == e.Name)
+            {
+                Deliver(i, node, e.Payload);
+                delivered = true;
+            }
+        }
+
+        if (!delivered)
+        {
+            var queue = _pendingEvents.GetValueOrDefault(e.Name) ?? [];
+            _pendingEvents = _pendingEvents.SetItem(e.Name, queue.Add(e.Payload?.DeepClone()));
+        }
+
+        return true;
+    }
+
+    private void Deliver(int index, NodeState node, JsonNode? payload)
+    {
+        var (eventName, _, required) = WaitOf(node);
+        if (required.Count > 0)
+        {
+            var missing = payload is JsonObject obj ? required.Where(f => !obj.ContainsKey(f)).ToList() : required;
+            if (missing.Count > 0)
+            {
+                var what = payload is JsonObject ? "lacks required field(s) " + string.Join(", ", missing.Select(f => $"'{f}'")) : $"is {InputTypes.Describe(payload)}, not an object with required field(s) " + string.Join(", ", missing.Select(f => $"'{f}'"));
+                NodeUpdated(index, Failed(node, $"the '{eventName}' event payload {what}", ErrorClass.Permanent, RetryPolicy.None));
+                return;
+            }
+        }
+
+        NodeUpdated(index, node with { Status = NodeStatus.Succeeded, Output = payload?.DeepClone(), Reason = null, CompletedAt = Now });
+    }
+
+    /// <summary>A wait node's resolved <c>with</c>: event name, timeout and required fields.</summary>
+    private static (string? Event, TimeSpan? Timeout, IReadOnlyList<string> Required) WaitOf(NodeState node)
+    {
+        var with = node.Input as JsonObject;
+        var name = with?["event"] is JsonValue ev && ev.TryGetValue<string>(out var n) ? n : null;
+        TimeSpan? timeout = with?["timeout"] is JsonValue tv && tv.TryGetValue<string>(out var t) && Duration.TryParse(t, out var d, out _) ? d : null;
+        var required = with?["required"] is JsonArray list
+            ? list.Select(x => x is JsonValue v && v.TryGetValue<string>(out var f) ? f : null).OfType<string>().ToList()
+            : [];
+        return (name, timeout, required);
     }
 
     private bool OnNodeCancel(string nodeId, string? reason)
@@ -571,7 +646,53 @@ internal sealed class RunTransition
             case NodeKind.Map:
                 StartMap(index, spec, started, resolved);
                 break;
+            case NodeKind.Event:
+                StartWait(index, started with { Attempts = 1, Attempt = 1, Input = resolved });
+                break;
         }
+    }
+
+    /// <summary>A wait node takes the oldest kept event of its name, or waits (with its timeout armed).</summary>
+    private void StartWait(int index, NodeState node)
+    {
+        var with = node.Input as JsonObject;
+        var name = with?["event"] is JsonValue ev && ev.TryGetValue<string>(out var n) && n.Length > 0 ? n : null;
+        if (name is null)
+        {
+            NodeUpdated(index, Failed(node, "with.event must be a non-empty string", ErrorClass.Permanent, RetryPolicy.None));
+            return;
+        }
+
+        var timeout = TimeSpan.Zero;
+        string? error = null;
+        if (with?["timeout"] is { } t && !(t is JsonValue tv && tv.TryGetValue<string>(out var text) && Duration.TryParse(text, out timeout, out error)))
+        {
+            NodeUpdated(index, Failed(node, error ?? "with.timeout must be a duration string", ErrorClass.Permanent, RetryPolicy.None));
+            return;
+        }
+
+        if (with?["required"] is { } r && (r is not JsonArray list || list.Any(x => x is not JsonValue v || !v.TryGetValue<string>(out _))))
+        {
+            NodeUpdated(index, Failed(node, "with.required must be a list of field names", ErrorClass.Permanent, RetryPolicy.None));
+            return;
+        }
+
+        if (_pendingEvents.TryGetValue(name, out var queue) && !queue.IsEmpty)
+        {
+            _pendingEvents = queue.Count == 1 ? _pendingEvents.Remove(name) : _pendingEvents.SetItem(name, queue.RemoveAt(0));
+            Deliver(index, node, queue[0]);
+            return;
+        }
+
+        var reason = $"for event '{name}'";
+        if (with?["timeout"] is not null)
+        {
+            var due = Now + timeout;
+            _effects.Add(new Effect.ArmTimer(node.Id, node.Attempt, node.Incarnation, TimerPurpose.EventTimeout, due));
+            reason += " until " + due.ToString("O", CultureInfo.InvariantCulture);
+        }
+
+        NodeUpdated(index, node with { Status = NodeStatus.Waiting, Reason = reason });
     }
 
     private void StartDelay(int index, NodeState node)

@@ -60,6 +60,9 @@ public enum NodeKind
 
     /// <summary>Dynamic fan-out over a list (map).</summary>
     Map,
+
+    /// <summary>Waits for a named external event (wait); its output is the event's payload.</summary>
+    Event,
 }
 
 /// <summary>When a node may start, given its needs.</summary>

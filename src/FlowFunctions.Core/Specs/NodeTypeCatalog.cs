@@ -21,13 +21,14 @@ public sealed class NodeTypeCatalog
 
     private NodeTypeCatalog(ImmutableDictionary<string, NodeTypeDefinition> types) => _types = types;
 
-    /// <summary>The built-in types: echo, transform, fail, delay, map, http.</summary>
+    /// <summary>The built-in types: echo, transform, fail, delay, map, wait, http.</summary>
     public static NodeTypeCatalog Default { get; } = new NodeTypeCatalog(ImmutableDictionary<string, NodeTypeDefinition>.Empty.WithComparers(StringComparer.Ordinal))
         .With(new NodeTypeDefinition("echo", NodeKind.Activity))
         .With(new NodeTypeDefinition("transform", NodeKind.Inline))
         .With(new NodeTypeDefinition("fail", NodeKind.Activity, ValidateFail))
         .With(new NodeTypeDefinition("delay", NodeKind.Timer, ValidateDelay))
         .With(new NodeTypeDefinition("map", NodeKind.Map))
+        .With(new NodeTypeDefinition("wait", NodeKind.Event, ValidateWait))
         .With(new NodeTypeDefinition("http", NodeKind.Activity, ValidateHttp));
 
     /// <summary>The names of all types, sorted.</summary>
@@ -55,6 +56,30 @@ public sealed class NodeTypeCatalog
     {
         check.Fields(["duration"], required: ["duration"]);
         check.Duration("duration");
+    }
+
+    private static void ValidateWait(WithChecker check)
+    {
+        check.Fields(["event", "timeout", "required"], required: ["event"]);
+        check.String("event");
+        check.Duration("timeout");
+        if (check.Member("required") is { } required && !WithChecker.IsExpression(required))
+        {
+            if (required is not JsonArray fields)
+            {
+                check.Error("/required", "required must be a list of field names");
+            }
+            else
+            {
+                for (var i = 0; i < fields.Count; i++)
+                {
+                    if (fields[i] is not JsonValue v || !v.TryGetValue<string>(out _))
+                    {
+                        check.Error($"/required/{i}", "a required field name must be a string");
+                    }
+                }
+            }
+        }
     }
 
     private static void ValidateHttp(WithChecker check)

@@ -119,6 +119,7 @@ internal static class RunJson
         RunEvent.RunTerminateRequested e => new JsonObject { ["kind"] = "terminate", ["reason"] = e.Reason },
         RunEvent.NodeRedriveRequested e => new JsonObject { ["kind"] = "redrive", ["nodeId"] = e.NodeId, ["with"] = e.With?.DeepClone() },
         RunEvent.GraphPatchRequested e => new JsonObject { ["kind"] = "patch", ["patch"] = e.Patch.ToJson(), ["author"] = e.Author },
+        RunEvent.ExternalEventRaised e => new JsonObject { ["kind"] = "external", ["name"] = e.Name, ["payload"] = e.Payload?.DeepClone(), ["eventId"] = e.EventId },
         RunEvent.ContinueRequested => new JsonObject { ["kind"] = "continue" },
         _ => throw new ArgumentException($"{evt.GetType().Name} is not stored in an inbox", nameof(evt)),
     };
@@ -158,6 +159,7 @@ internal static class RunJson
             "redrive" => new RunEvent.NodeRedriveRequested(NodeId(), e["with"]?.DeepClone()),
             "patch" => new RunEvent.GraphPatchRequested(
                 GraphPatch.Parse(e["patch"]).Patch ?? throw new FormatException("stored patch does not parse"), e["author"]?.GetValue<string>()),
+            "external" => new RunEvent.ExternalEventRaised(e["name"]!.GetValue<string>(), e["payload"]?.DeepClone(), e["eventId"]?.GetValue<string>()),
             "continue" => new RunEvent.ContinueRequested(),
             var kind => throw new FormatException($"unknown inbox event kind '{kind}'"),
         };

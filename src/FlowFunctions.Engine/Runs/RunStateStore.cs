@@ -152,6 +152,12 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             WithOverrides = head["withOverrides"] is JsonObject overrides
                 ? overrides.Where(p => p.Value is not null).ToImmutableDictionary(p => p.Key, p => p.Value!.DeepClone(), StringComparer.Ordinal)
                 : ImmutableDictionary<string, JsonNode>.Empty.WithComparers(StringComparer.Ordinal),
+            PendingEvents = head["pendingEvents"] is JsonObject kept
+                ? kept.Where(p => p.Value is JsonArray).ToImmutableDictionary(p => p.Key, p => p.Value!.AsArray().Select(x => x?.DeepClone()).ToImmutableList(), StringComparer.Ordinal)
+                : ImmutableDictionary<string, ImmutableList<JsonNode?>>.Empty.WithComparers(StringComparer.Ordinal),
+            SeenEventIds = head["seenEventIds"] is JsonArray seen
+                ? seen.Select(x => x!.GetValue<string>()).ToImmutableHashSet(StringComparer.Ordinal)
+                : ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal),
         };
         var pending = head["pendingCommit"]?.AsObject().DeepClone().AsObject();
         var loaded = new StoredRun(state, sequence, specHash, pending);
@@ -271,6 +277,8 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
         ["nodeCount"] = state.Nodes.Count,
         ["outputs"] = state.Outputs?.DeepClone(),
         ["withOverrides"] = state.WithOverrides.IsEmpty ? null : new JsonObject(state.WithOverrides.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.DeepClone()))),
+        ["pendingEvents"] = state.PendingEvents.IsEmpty ? null : new JsonObject(state.PendingEvents.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)new JsonArray([.. p.Value.Select(x => x?.DeepClone())])))),
+        ["seenEventIds"] = state.SeenEventIds.IsEmpty ? null : new JsonArray([.. state.SeenEventIds.Order(StringComparer.Ordinal).Select(x => (JsonNode)x)]),
     };
 
     /// <summary>

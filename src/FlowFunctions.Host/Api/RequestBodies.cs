@@ -60,6 +60,20 @@ internal static class RequestBodies
     /// <summary>Parses JSON and requires an object at the root.</summary>
     public static (JsonObject? Root, IResult? Problem) ParseObject(byte[] bytes)
     {
+        var (node, problem) = ParseValue(bytes);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        return node is JsonObject root
+            ? (root, null)
+            : (null, Problems.Result(Problems.InvalidRequest, $"the body must be a JSON object, not {Describe(node)}"));
+    }
+
+    /// <summary>Parses JSON of any kind (null for a literal null).</summary>
+    public static (JsonNode? Value, IResult? Problem) ParseValue(byte[] bytes)
+    {
         JsonNode? node;
         try
         {
@@ -76,9 +90,7 @@ internal static class RequestBodies
             }));
         }
 
-        return node is JsonObject root
-            ? (root, null)
-            : (null, Problems.Result(Problems.InvalidRequest, $"the body must be a JSON object, not {Describe(node)}"));
+        return (node, null);
     }
 
     public static string Describe(JsonNode? node) => node?.GetValueKind() switch

@@ -251,10 +251,59 @@ internal static class RunApi
         return TypedResults.Json(new JsonObject { ["runId"] = id, ["events"] = new JsonArray([.. events.Cast<JsonNode>()]) });
     }
 
-    private static async Task<IResult> RaiseEventAsync(string id, string eventName, FlowEngine engine, CancellationToken ct) =>
-        await LoadAsync(engine, id, ct) is null
-            ? RunNotFound(id)
-            : Problems.Result(Problems.NotImplemented, $"no node type waits for external events yet, so event '{eventName}' has no receiver; this endpoint is reserved for the run-control issue");
+    /// <summary>
+    /// Raises a named external event: the body (any JSON value, empty for null) is the payload. 404 for an unknown run,
+    /// 409 run-completed for a finished one, otherwise 202 once it is stored. An Idempotency-Key header makes a repeated
+    /// raise a no-op.
+    /// </summary>
+    private static async Task<IResult> RaiseEventAsync(string id, string eventName, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct)
+    {
+        var (bytes, problem) = await RequestBodies.ReadAsync(request, options.Value.MaxRequestBodyBytes, acceptYaml: false, optional: true, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (payload, malformed) = bytes is { Length: > 0 } ? RequestBodies.ParseValue(bytes) : (null, null);
+        if (malformed is not null)
+        {
+            return malformed;
+        }
+
+        string? eventId = null;
+        if (request.Headers.TryGetValue(IdempotencyKeys.Header, out var keys))
+        {
+            eventId = keys.ToString();
+            if (keys.Count != 1 || !IdempotencyKeys.IsValid(eventId))
+            {
+                return Invalid($"the {IdempotencyKeys.Header} header must be one value of 1 to {IdempotencyKeys.MaxLength} visible ASCII characters");
+            }
+        }
+
+        if (await LoadAsync(engine, id, ct) is not { } run)
+        {
+            return RunNotFound(id);
+        }
+
+        if (run.State.IsTerminal)
+        {
+            return Problems.Result(Problems.RunCompleted, $"run {id} is already {run.State.Status}; a finished run takes no events", new Dictionary<string, object?> { ["runStatus"] = run.State.Status.ToString() });
+        }
+
+        var result = await engine.RaiseEventAsync(id, eventName, payload, eventId, ct);
+        return result.Outcome switch
+        {
+            ControlOutcome.RunNotFound => RunNotFound(id),
+            ControlOutcome.Refused => Problems.Result(Problems.RunCompleted, result.Message, new Dictionary<string, object?> { ["runStatus"] = result.RunStatus?.ToString() }),
+            _ => TypedResults.Json(new JsonObject
+            {
+                ["runId"] = id,
+                ["status"] = run.State.Status.ToString(),
+                ["requested"] = $"event '{eventName}'",
+                ["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id),
+            }, statusCode: StatusCodes.Status202Accepted),
+        };
+    }
 
     private static async Task<IResult> NodeAsync(string id, string nodeId, FlowEngine engine, CancellationToken ct)
     {

@@ -94,4 +94,43 @@ public sealed class ControlCommandTests : IDisposable
         stale.ExitCode.ShouldBe(2);
         stale.Stderr.ShouldContain("stale");
     }
+
+    [Fact]
+    public async Task Raise_DeliversThePayload_RefusalsAndBadJsonExit2()
+    {
+        var spec = Write("wait.yaml", "name: w\nnodes:\n  - { id: w, type: wait, with: { event: approved } }\noutputs: { r: \"${{ nodes.w.output.ok }}\" }\n");
+        var (code, stdout, stderr) = await CliRunner.RunAsync("run", spec, "--store", Store, "--detach");
+        code.ShouldBe(0, stderr);
+        var runId = stdout.Trim().Split('\n')[^1].Trim().Split(' ')[^1];
+        (await CliRunner.RunAsync("status", runId, "--store", Store)).ExitCode.ShouldNotBe(2, $"run id '{runId}' from: {stdout}");
+
+        var bad = await CliRunner.RunAsync("raise", runId, "approved", "--data", "{nope", "--store", Store);
+        bad.ExitCode.ShouldBe(2);
+        bad.Stderr.ShouldContain("--data is not JSON");
+        (await CliRunner.RunAsync("raise", "nope", "approved", "--store", Store)).Stderr.ShouldContain("no run 'nope'");
+
+        var raise = await CliRunner.RunAsync("raise", runId, "approved", "--data", """{"ok": true}""", "--store", Store);
+        raise.ExitCode.ShouldBe(0, raise.Stderr);
+        raise.Stdout.ShouldContain("event 'approved' raised");
+
+        await using (var engine = EngineFactory.Open(Store))
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var worker = engine.CreateWorker().RunAsync(stop.Token);
+            RunState state;
+            while (!(state = (await engine.GetRunAsync(runId))!).IsTerminal)
+            {
+                await Task.Delay(20);
+            }
+
+            await stop.CancelAsync();
+            await worker;
+            state.Status.ShouldBe(RunStatus.Succeeded);
+            state.Outputs!["r"]!.GetValue<bool>().ShouldBeTrue();
+        }
+
+        var late = await CliRunner.RunAsync("raise", runId, "approved", "--store", Store);
+        late.ExitCode.ShouldBe(2);
+        late.Stderr.ShouldContain("the run is already Succeeded; a finished run takes no events");
+    }
 }

@@ -52,7 +52,7 @@ public sealed class ValidateCommandTests : IDisposable
         [
             $"{path}:5:13: /nodes/0/needs/0: node 'a' needs 'nope', which is not a node",
             $"{path}:6:9: /nodes/1/id: duplicate node id 'a' (first declared at /nodes/0)",
-            $"{path}:7:11: /nodes/1/type: unknown node type 'ech'; did you mean 'echo'? Known types: delay, echo, fail, http, map, transform",
+            $"{path}:7:11: /nodes/1/type: unknown node type 'ech'; did you mean 'echo'? Known types: delay, echo, fail, http, map, transform, wait",
         ]);
     }
 

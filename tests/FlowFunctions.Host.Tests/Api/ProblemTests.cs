@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using FlowFunctions.Engine;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlowFunctions.Host.Tests.Api;
 
@@ -98,12 +100,28 @@ public sealed class ProblemTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 
     [Fact]
-    public async Task RaiseEvent_KnownRun_IsNotImplementedYet_UnknownRun_Is404()
+    public async Task RaiseEvent_202DeliversThePayload_404Unknown_400BadJson_409Completed()
     {
         using var client = factory.CreateClient();
-        var run = await client.StartAsync(new JsonObject { ["spec"] = "name: e\nnodes:\n  - id: a\n    type: echo\n    with: 1\n" });
+        var run = await client.StartAsync(new JsonObject { ["spec"] = "name: e\nnodes:\n  - id: w\n    type: wait\n    with: { event: approved }\n" });
+        var runId = run["runId"]!.GetValue<string>();
 
-        (await client.SendAsync(HttpMethod.Post, $"/api/runs/{run["runId"]}/events/approved", "{}")).StatusCode.ShouldBe(HttpStatusCode.NotImplemented);
+        var accepted = await (await client.SendAsync(HttpMethod.Post, $"/api/runs/{runId}/events/approved", """{"by":"ann"}""")).JsonAsync(HttpStatusCode.Accepted);
+        accepted["requested"]!.GetValue<string>().ShouldBe("event 'approved'");
+        (await client.SendAsync(HttpMethod.Post, $"/api/runs/{runId}/events/approved", "{nope")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await client.SendAsync(HttpMethod.Post, "/api/runs/nope/events/approved", "{}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var engine = factory.Services.GetRequiredService<FlowEngine>();
+        for (var i = 0; i < 500 && !(await engine.GetRunAsync(runId))!.IsTerminal; i++)
+        {
+            await engine.Processor.ProcessAsync(runId, default);
+            await Task.Delay(10);
+        }
+
+        var done = (await engine.GetRunAsync(runId))!;
+        done.Status.ShouldBe(Core.Runs.RunStatus.Succeeded);
+        done.Nodes["w"].Output!.ToJsonString().ShouldBe("""{"by":"ann"}""");
+        var completed = await (await client.SendAsync(HttpMethod.Post, $"/api/runs/{runId}/events/approved", "{}")).JsonAsync(HttpStatusCode.Conflict);
+        completed["type"]!.GetValue<string>().ShouldEndWith("/run-completed");
     }
 }
