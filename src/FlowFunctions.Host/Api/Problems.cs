@@ -23,13 +23,12 @@ internal static class Problems
     public static readonly ProblemType InvalidSpec = new("invalid-spec", "The spec is not valid", 422);
     public static readonly ProblemType InvalidInputs = new("invalid-inputs", "The run inputs do not match the workflow", 422);
     public static readonly ProblemType InternalError = new("internal-error", "The server failed to handle the request", 500);
-    public static readonly ProblemType NotImplemented = new("not-implemented", "Not implemented yet", 501);
 
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         MalformedJson, InvalidRequest, Unauthorized, NotFound, RunNotFound, NodeNotFound, WorkflowNotFound, ArtifactNotFound, MethodNotAllowed,
         IdempotencyConflict, WorkflowVersionConflict, RunCompleted, CommandRefused, PayloadTooLarge, UnsupportedMediaType, InvalidSpec, InvalidInputs,
-        InternalError, NotImplemented,
+        InternalError,
     ];
 
     public static IResult Result(ProblemType type, string detail, IDictionary<string, object?>? extensions = null) =>
