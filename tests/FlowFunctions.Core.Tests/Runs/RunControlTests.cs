@@ -1,48 +1,12 @@
 using System.Text.Json.Nodes;
-using FlowFunctions.Core.Parsing;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
-using FlowFunctions.Core.Validation;
+using static FlowFunctions.Core.Tests.Runs.Decisions;
 
 namespace FlowFunctions.Core.Tests.Runs;
 
 public class RunControlTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
-
-    private static FlowSpec Spec(string yaml)
-    {
-        var result = SpecLoader.Load(yaml, SpecFormat.Yaml);
-        result.Errors.ShouldBeEmpty(string.Join("\n", result.Errors));
-        return result.Spec!;
-    }
-
-    private static DecisionContext At(double seconds = 0) => new(T0.AddSeconds(seconds), 0.5, int.MaxValue);
-
-    private static Decision Start(string yaml) => RunDecider.Decide(null, new RunEvent.RunStarted("run-1", Spec(yaml), null), At());
-
-    private static Decision Apply(Decision previous, RunEvent evt) => RunDecider.Decide(previous.State, evt, At(1));
-
-    private static Decision Succeed(Decision previous, string nodeId, JsonNode? output = null)
-    {
-        var node = NodeOrChild(previous.State, nodeId);
-        return Apply(previous, new RunEvent.ActivitySucceeded(nodeId, node.Attempt, node.Incarnation, output));
-    }
-
-    private static Decision Fail(Decision previous, string nodeId)
-    {
-        var node = NodeOrChild(previous.State, nodeId);
-        return Apply(previous, new RunEvent.ActivityFailed(nodeId, node.Attempt, node.Incarnation, "boom", ErrorClass.Permanent));
-    }
-
-    private static NodeState NodeOrChild(RunState state, string id) =>
-        MapChildId.TryParse(id, out var mapId, out var index) ? state.Nodes[mapId].Map!.Children[index] : state.Nodes[id];
-
-    private static List<string> Scheduled(Decision decision) =>
-        decision.Effects.OfType<Effect.ScheduleActivity>().Select(e => e.NodeId).ToList();
-
-    private static NodeStatus Status(Decision decision, string id) => NodeOrChild(decision.State, id).Status;
-
     private const string Chain = """
         name: t
         nodes:
@@ -125,7 +89,7 @@ public class RunControlTests
     [Fact]
     public void Redrive_RefusesAnInvalidWithTemplate()
     {
-        var d = Fail(Start(Chain), "a");
+        var d = Fail(Start(Chain), "a", ErrorClass.Permanent);
         var refused = Apply(d, new RunEvent.NodeRedriveRequested("a", JsonNode.Parse("""{"v":"${{ nope( }}"}""")));
         refused.Refusal.ShouldNotBeNull().ShouldContain("invalid 'with'");
     }
@@ -152,7 +116,7 @@ public class RunControlTests
     public void Redrive_OfAFailedRun_ReopensTheNodeAndWhatTheRunEndCancelled_WithANewIncarnationAndPatchedWith()
     {
         var d = Succeed(Start(Chain), "a");
-        d = Fail(d, "b");
+        d = Fail(d, "b", ErrorClass.Permanent);
         d.State.Status.ShouldBe(RunStatus.Failed);
         Status(d, "c").ShouldBe(NodeStatus.Cancelled);
         var old = d.State.Nodes["b"];
@@ -190,7 +154,7 @@ public class RunControlTests
     public void Redrive_UsesThePatchedWith()
     {
         var d = Succeed(Start(Chain), "a", JsonNode.Parse("""{"x":7}"""));
-        d = Fail(d, "b");
+        d = Fail(d, "b", ErrorClass.Permanent);
         d = Apply(d, new RunEvent.NodeRedriveRequested("b", JsonNode.Parse("""{"v":"${{ nodes.a.output.x }}"}""")));
         d.Effects.OfType<Effect.ScheduleActivity>().Single().Input!["v"]!.GetValue<int>().ShouldBe(7);
     }
@@ -206,7 +170,7 @@ public class RunControlTests
               - { id: c, type: echo, needs: [b] }
               - { id: x, type: echo }
             """);
-        d = Fail(d, "a");
+        d = Fail(d, "a", ErrorClass.Permanent);
         Status(d, "b").ShouldBe(NodeStatus.Skipped);
         Status(d, "c").ShouldBe(NodeStatus.Skipped);
         d.State.Status.ShouldBe(RunStatus.Running);
@@ -234,7 +198,7 @@ public class RunControlTests
               - { id: a, type: echo, onFailure: pause }
               - { id: b, type: echo, needs: [a] }
             """);
-        d = Fail(d, "a");
+        d = Fail(d, "a", ErrorClass.Permanent);
         d.State.Status.ShouldBe(RunStatus.Paused);
         Apply(d, new RunEvent.RunResumeRequested()).Refusal.ShouldNotBeNull().ShouldContain("node 'a' failed and paused the run");
 
@@ -257,7 +221,7 @@ public class RunControlTests
               - { id: x, type: echo }
             """);
         d = Apply(d, new RunEvent.RunPauseRequested());
-        d = Fail(d, "a");
+        d = Fail(d, "a", ErrorClass.Permanent);
         d = Apply(d, new RunEvent.NodeRedriveRequested("a"));
         d.State.Status.ShouldBe(RunStatus.Paused);
         Status(d, "a").ShouldBe(NodeStatus.Ready);
@@ -271,7 +235,7 @@ public class RunControlTests
     {
         var d = Start("name: t\nnodes:\n  - { id: m, type: map, items: [1, 2], node: { type: echo } }\n");
         var oldChild = d.State.Nodes["m"].Map!.Children[0];
-        d = Fail(d, "m[1]");
+        d = Fail(d, "m[1]", ErrorClass.Permanent);
         d.State.Status.ShouldBe(RunStatus.Failed);
 
         d = Apply(d, new RunEvent.NodeRedriveRequested("m"));

@@ -3,32 +3,12 @@ using FlowFunctions.Core.Parsing;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
 using FlowFunctions.Core.Validation;
+using static FlowFunctions.Core.Tests.Runs.Decisions;
 
 namespace FlowFunctions.Core.Tests.Runs;
 
 public class WaitNodeTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
-
-    private static FlowSpec Spec(string yaml)
-    {
-        var result = SpecLoader.Load(yaml, SpecFormat.Yaml);
-        result.Errors.ShouldBeEmpty(string.Join("\n", result.Errors));
-        return result.Spec!;
-    }
-
-    private static DecisionContext At(double seconds) => new(T0.AddSeconds(seconds), 0.5, int.MaxValue);
-
-    private static Decision Start(string yaml) => RunDecider.Decide(null, new RunEvent.RunStarted("run-1", Spec(yaml), null), At(0));
-
-    private static Decision Apply(Decision previous, RunEvent evt, double seconds = 1) => RunDecider.Decide(previous.State, evt, At(seconds));
-
-    private static Decision Succeed(Decision previous, string nodeId, JsonNode? output = null)
-    {
-        var node = previous.State.Nodes[nodeId];
-        return Apply(previous, new RunEvent.ActivitySucceeded(nodeId, node.Attempt, node.Incarnation, output));
-    }
-
     private static RunEvent.ExternalEventRaised Raise(string name, string json, string? id = null) => new(name, JsonNode.Parse(json), id);
 
     private const string Approval = """
