@@ -56,7 +56,11 @@ public class GraphPatchEngineTests
         row["reason"]!.GetValue<string>().ShouldBe("add b");
         row["result"]!["nodesAdded"]!.ToJsonString().ShouldBe("""["b"]""");
         var history = await fixture.Engine.GetHistoryAsync(runId);
-        history.ShouldContain(h => h["detail"] != null && h["detail"]!.GetValue<string>() == "graph revision 2 by tester: add b");
+        var revised = history.Single(h => h["detail"] != null && h["detail"]!.GetValue<string>() == "graph revision 2 by tester: add b");
+        revised["revision"]!.GetValue<int>().ShouldBe(2);
+        revised["mutation"]!.ToJsonString().ShouldBe(row.ToJsonString(), "the history entry carries the mutation log row: who, when, reason, the patch, the result");
+        revised["mutation"]!["patch"]!["operations"]!.AsArray().Count.ShouldBe(3);
+        history.Where(h => h["nodeId"]!.GetValue<string>() != RunProcessor.RunHistoryId).ShouldAllBe(h => h["mutation"] == null && h["revision"] == null);
     }
 
     [Fact]
