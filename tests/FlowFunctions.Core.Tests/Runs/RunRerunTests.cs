@@ -24,7 +24,8 @@ public class RunRerunTests
     private static Decision Finished(string yaml, params string[] failing)
     {
         var d = Start(yaml);
-        while (d.State.Nodes.Values.FirstOrDefault(n => n.Status == NodeStatus.Running && n.Map is null) is { } running)
+        // In declared order, so the run is the same in every process (dictionary order is not).
+        while (d.State.Spec.Nodes.Select(n => d.State.Nodes[n.Id]).FirstOrDefault(n => n.Status == NodeStatus.Running && n.Map is null) is { } running)
         {
             d = failing.Contains(running.Id) ? Fail(d, running.Id, ErrorClass.Permanent) : Succeed(d, running.Id, running.Input?.DeepClone());
         }
@@ -64,9 +65,11 @@ public class RunRerunTests
         var source = Finished(Diamond, "b");
         source.State.Status.ShouldBe(RunStatus.Failed);
 
+        Status(source, "c").ShouldBe(NodeStatus.Cancelled, "b failed the run while c was running");
+
         var d = Rerun(source, "b");
         d.State.Status.ShouldBe(RunStatus.Running);
-        Scheduled(d).ShouldBe(["b"]);
+        Scheduled(d).ShouldBe(["b", "c"], "c was cancelled by b's failure, so it cannot be copied and runs again");
         Status(d, "a").ShouldBe(NodeStatus.Succeeded);
         Status(d, "d").ShouldBe(NodeStatus.Pending);
         d.State.Nodes["b"].Attempts.ShouldBe(0, "a fresh attempt budget");

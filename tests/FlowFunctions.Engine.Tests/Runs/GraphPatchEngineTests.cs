@@ -18,10 +18,11 @@ public class GraphPatchEngineTests
 
     private static GraphPatch Patch(string json) => GraphPatch.Parse(JsonNode.Parse(json)).Patch!;
 
-    [Fact]
-    public async Task Patch_AddsABranchToARunningFanOut_ItRunsAndJoins_TheSpecAndMutationLogAreStored()
+    [Theory]
+    [MemberData(nameof(EngineFixture.Stores), MemberType = typeof(EngineFixture))]
+    public async Task Patch_AddsABranchToARunningFanOut_ItRunsAndJoins_TheSpecAndMutationLogAreStored(string store)
     {
-        await using var fixture = new EngineFixture();
+        await using var fixture = new EngineFixture(store: store);
         var runId = await fixture.StartAsync(FanOut);
         var before = (await fixture.Engine.GetRunSnapshotAsync(runId))!;
         before.State.Nodes["load"].Status.ShouldBe(NodeStatus.Running);

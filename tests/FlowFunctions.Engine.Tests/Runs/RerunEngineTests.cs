@@ -5,11 +5,12 @@ namespace FlowFunctions.Engine.Tests.Runs;
 
 public class RerunEngineTests
 {
-    [Fact]
-    public async Task Rerun_OfAPatchedRun_UsesItsCurrentGraph_CopiesUpstream_ExecutesOnlyTheNodeAndItsDescendants()
+    [Theory]
+    [MemberData(nameof(EngineFixture.Stores), MemberType = typeof(EngineFixture))]
+    public async Task Rerun_OfAPatchedRun_UsesItsCurrentGraph_CopiesUpstream_ExecutesOnlyTheNodeAndItsDescendants(string store)
     {
         using var executions = new HandlerExecutions();
-        await using var fixture = new EngineFixture();
+        await using var fixture = new EngineFixture(store: store);
         var source = await fixture.StartAsync("""
             name: t
             inputs: { n: { type: integer, default: 2 } }
