@@ -3,8 +3,10 @@
 # `func start` in the published folder runs against the deployed Storage and Service Bus with your own sign-in
 # (az login): identity-based settings without a credential use the developer's identity. azd passes the outputs of
 # infra/main.bicep as environment variables. Keep in step with postprovision.ps1.
+# Usage: infra/hooks/postprovision.sh [file] (default: local.settings.json at the repository root)
 set -eu
 cd "$(dirname "$0")/../.."
+out=${1:-local.settings.json}
 
 for name in AZURE_STORAGE_BLOB_ENDPOINT AZURE_STORAGE_QUEUE_ENDPOINT AZURE_STORAGE_TABLE_ENDPOINT AZURE_SERVICEBUS_NAMESPACE; do
   eval "value=\${$name:-}"
@@ -14,7 +16,7 @@ for name in AZURE_STORAGE_BLOB_ENDPOINT AZURE_STORAGE_QUEUE_ENDPOINT AZURE_STORA
   fi
 done
 
-cat > local.settings.json <<JSON
+cat > "$out" <<JSON
 {
   "IsEncrypted": false,
   "Values": {
@@ -26,4 +28,4 @@ cat > local.settings.json <<JSON
   }
 }
 JSON
-echo "postprovision: wrote local.settings.json for $AZURE_STORAGE_BLOB_ENDPOINT"
+echo "postprovision: wrote $out for $AZURE_STORAGE_BLOB_ENDPOINT"

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FlowFunctions.Host.Api;
 using FlowFunctions.Host.Functions;
+using Microsoft.Extensions.Configuration;
 using YamlDotNet.RepresentationModel;
 
 namespace FlowFunctions.Host.Tests.Deployment;
@@ -147,6 +148,44 @@ public sealed partial class InfraTests
     }
 
     [Fact]
+    public async Task PostProvisionHook_WritesLocalSettings_ThatTheHandlerReadsAsTheDeployedKeylessStore()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "flowfunctions-local-settings-" + System.Guid.NewGuid().ToString("N") + ".json");
+        try
+        {
+            var outputs = new Dictionary<string, string>
+            {
+                ["AZURE_STORAGE_BLOB_ENDPOINT"] = "https://stabc.blob.core.windows.net/",
+                ["AZURE_STORAGE_QUEUE_ENDPOINT"] = "https://stabc.queue.core.windows.net/",
+                ["AZURE_STORAGE_TABLE_ENDPOINT"] = "https://stabc.table.core.windows.net/",
+                ["AZURE_SERVICEBUS_NAMESPACE"] = "sb-abc.servicebus.windows.net",
+            };
+            var (code, log) = await RunHookAsync(file, outputs);
+            code.ShouldBe(0, log);
+
+            var values = JsonNode.Parse(await File.ReadAllTextAsync(file))!["Values"]!.AsObject();
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(values.Select(v => KeyValuePair.Create(AppSettings.Key(v.Key), v.Value?.GetValue<string>())))
+                .Build();
+            HandlerStore.Describe(configuration).ShouldBe(
+                "TableEndpoint=https://stabc.table.core.windows.net/;QueueEndpoint=https://stabc.queue.core.windows.net/;BlobEndpoint=https://stabc.blob.core.windows.net/");
+            HandlerStore.Credential(configuration).ShouldBeNull("locally the developer's sign-in (DefaultAzureCredential) is used");
+            configuration[AppSettings.Key(AppSettings.ServiceBusNamespace)].ShouldBe("sb-abc.servicebus.windows.net");
+
+            // Run outside azd, the hook refuses instead of writing empty endpoints.
+            File.Delete(file);
+            var (failed, message) = await RunHookAsync(file, []);
+            failed.ShouldNotBe(0);
+            message.ShouldContain("AZURE_STORAGE_BLOB_ENDPOINT is not set");
+            File.Exists(file).ShouldBeFalse();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void ServiceBusQueueAndConnection_MatchTheTriggerDefinition()
     {
         var binding = JsonNode.Parse(Repository.Read($"src/FlowFunctions.Host/Functions/definitions/{FunctionNames.StartRunServiceBus}/function.json"))!["bindings"]![0]!;
@@ -229,6 +268,28 @@ public sealed partial class InfraTests
         host.Select(p => p.Key).ShouldBeSubsetOf(["version", "logging", "extensionBundle", "functionTimeout", "extensions", "customHandler"]);
         host["extensions"]!.AsObject().Select(p => p.Key).ShouldBe(["http", "queues", "serviceBus"], ignoreOrder: true);
         host["logging"]!["applicationInsights"]!["samplingSettings"].ShouldNotBeNull();
+    }
+
+    private static async Task<(int Code, string Log)> RunHookAsync(string file, Dictionary<string, string> environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Repository.PathOf("infra/hooks/postprovision.sh"));
+        start.ArgumentList.Add(file);
+        foreach (var name in (string[])["AZURE_STORAGE_BLOB_ENDPOINT", "AZURE_STORAGE_QUEUE_ENDPOINT", "AZURE_STORAGE_TABLE_ENDPOINT", "AZURE_SERVICEBUS_NAMESPACE"])
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     private static List<string> BicepAppSettings()
