@@ -1,6 +1,7 @@
 using System.Globalization;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
+using FlowFunctions.Engine;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -81,7 +82,7 @@ internal sealed class RunView(TextWriter output)
             var node = state.Nodes[spec.Id];
             var type = node.Map is { } map ? $"map {map.Done}/{map.Total}" : spec.Type;
             var duration = node.StartedAt is { } started && node.CompletedAt is { } completed ? Format(completed - started) : string.Empty;
-            var detail = node.Status == NodeStatus.Failed ? node.Error?.Message : node.Reason;
+            var detail = node.Status == NodeStatus.Failed && node.Error is { } error ? ErrorDetail(error) : node.Reason;
             table.AddRow(
                 Markup.Escape(spec.Id),
                 Markup.Escape(type),
@@ -92,6 +93,13 @@ internal sealed class RunView(TextWriter output)
         }
 
         return table;
+    }
+
+    /// <summary><c>GET x returned 503 (transient httpStatus 503, attempt 3)</c>: the message with its classification.</summary>
+    internal static string ErrorDetail(NodeError error)
+    {
+        var status = error.Status is { } code ? " " + code.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        return $"{error.Message} ({error.Class.ToString().ToLowerInvariant()} {FlowEngine.ErrorKindName(error.Kind)}{status}, attempt {error.Attempt})";
     }
 
     private static string Colour(NodeStatus status) => status switch

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
@@ -203,7 +204,8 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <summary>
     /// The run document (<c>flow status --output json</c>): <c>{"runId","status","outputs","nodes":{id:{status,attempts,output,error}}}</c>
     /// (and <c>"rerunOf": {"runId","fromNode"}</c> for a rerun),
-    /// nodes in declared order with map children (<c>each[0]</c>...) after their map.
+    /// nodes in declared order with map children (<c>each[0]</c>...) after their map. The shape is a contract (issue 3):
+    /// <c>error</c> stays the message; the whole error is in the API node view (<see cref="ErrorDocument"/>).
     /// </summary>
     public static JsonObject RunDocument(RunState state)
     {
@@ -240,6 +242,32 @@ public sealed class FlowEngine : IAsyncDisposable
         ["output"] = node.Output?.DeepClone(),
         ["error"] = node.Error is { } e && node.Status is NodeStatus.Failed or NodeStatus.Waiting ? e.Message : null,
     };
+
+    /// <summary>
+    /// A node's error as stored and shown (node rows, the API node view, <c>flow status</c>'s table):
+    /// <c>{"message","class":"Transient|Permanent","attempt","kind":"other|timeout|connection|httpStatus|deadline","status"?}</c>;
+    /// <c>status</c> only for <c>httpStatus</c>.
+    /// </summary>
+    public static JsonObject ErrorDocument(NodeError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var json = new JsonObject
+        {
+            ["message"] = error.Message,
+            ["class"] = error.Class.ToString(),
+            ["attempt"] = error.Attempt,
+            ["kind"] = ErrorKindName(error.Kind),
+        };
+        if (error.Status is { } status)
+        {
+            json["status"] = status;
+        }
+
+        return json;
+    }
+
+    /// <summary>An error kind as JSON shows it: <c>other</c>, <c>timeout</c>, <c>connection</c>, <c>httpStatus</c>, <c>deadline</c>.</summary>
+    public static string ErrorKindName(ErrorKind kind) => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
 
     /// <summary>
     /// The run's history: node transitions in order, each <c>{at, nodeId, from, to, attempt, detail}</c>. The <c>$run</c>

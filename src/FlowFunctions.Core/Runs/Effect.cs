@@ -22,7 +22,8 @@ public abstract record Effect
     /// <param name="Retry">The node's retry policy; the executor may retry short backoffs inline within <see cref="MaxExecutions"/>.</param>
     /// <param name="MaxExecutions">How many executions this work item may perform (what is left of the attempt budget).</param>
     /// <param name="Timeout">The per-attempt timeout.</param>
-    public sealed record ScheduleActivity(string NodeId, string NodeType, int Attempt, int Incarnation, JsonNode? Input, RetryPolicy Retry, int MaxExecutions, TimeSpan? Timeout) : Effect
+    /// <param name="Deadline">When the node's <c>deadline</c> passes; the executor starts no inline retry after it.</param>
+    public sealed record ScheduleActivity(string NodeId, string NodeType, int Attempt, int Incarnation, JsonNode? Input, RetryPolicy Retry, int MaxExecutions, TimeSpan? Timeout, DateTimeOffset? Deadline = null) : Effect
     {
         /// <inheritdoc/>
         public override string EffectId => $"{NodeId}:{Incarnation}:{Attempt}:run";

@@ -53,7 +53,33 @@ public sealed record NodeState
 /// <param name="Message">What went wrong.</param>
 /// <param name="Class">Whether a retry could help.</param>
 /// <param name="Attempt">The attempt that failed.</param>
-public sealed record NodeError(string Message, ErrorClass Class, int Attempt);
+public sealed record NodeError(string Message, ErrorClass Class, int Attempt)
+{
+    /// <summary>What kind of failure it was (what <c>retry.retryOn</c> selects on).</summary>
+    public ErrorKind Kind { get; init; }
+
+    /// <summary>The HTTP status when <see cref="Kind"/> is <see cref="ErrorKind.HttpStatus"/>.</summary>
+    public int? Status { get; init; }
+}
+
+/// <summary>What kind of failure an error was; <c>retry.retryOn</c> selects among transient failures by kind and status.</summary>
+public enum ErrorKind
+{
+    /// <summary>Any other failure the handler reported (its class says whether it is transient).</summary>
+    Other,
+
+    /// <summary>An execution ran out of time (its <c>timeout</c>, or the http client's limit).</summary>
+    Timeout,
+
+    /// <summary>The connection failed: DNS, refused, reset, TLS.</summary>
+    Connection,
+
+    /// <summary>An unexpected HTTP status (see <see cref="NodeError.Status"/>).</summary>
+    HttpStatus,
+
+    /// <summary>The node's <c>deadline</c> passed; never retried.</summary>
+    Deadline,
+}
 
 /// <summary>Whether an error may go away on retry.</summary>
 public enum ErrorClass

@@ -41,7 +41,17 @@ public abstract record RunEvent
     /// <param name="Message">What went wrong.</param>
     /// <param name="Class">Whether a retry could help.</param>
     /// <param name="Executions">How many handler executions the work item performed.</param>
-    public sealed record ActivityFailed(string NodeId, int Attempt, int Incarnation, string Message, ErrorClass Class, int Executions = 1) : RunEvent;
+    public sealed record ActivityFailed(string NodeId, int Attempt, int Incarnation, string Message, ErrorClass Class, int Executions = 1) : RunEvent
+    {
+        /// <summary>What kind of failure it was (what <c>retry.retryOn</c> selects on).</summary>
+        public ErrorKind Kind { get; init; }
+
+        /// <summary>The HTTP status of an <see cref="ErrorKind.HttpStatus"/> failure.</summary>
+        public int? Status { get; init; }
+
+        /// <summary>How long the server asked to wait (<c>Retry-After</c>), measured when the response arrived.</summary>
+        public TimeSpan? RetryAfter { get; init; }
+    }
 
     /// <summary>A timer armed by an earlier decision fired.</summary>
     /// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
@@ -106,4 +116,7 @@ public enum TimerPurpose
 
     /// <summary>A <c>wait</c> node's <c>with.timeout</c>.</summary>
     EventTimeout,
+
+    /// <summary>An activity node's <c>deadline</c>: armed with its first attempt, it holds for every attempt of the incarnation.</summary>
+    Deadline,
 }

@@ -113,7 +113,7 @@ internal sealed class RunTransition
                 break;
             case RunEvent.ActivityFailed e:
                 applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, retry) =>
-                    Failed(state with { Attempts = e.Attempt - 1 + e.Executions }, e.Message, e.Class, retry));
+                    Failed(state with { Attempts = e.Attempt - 1 + e.Executions }, e.Message, e.Class, retry, e.Kind, e.Status, e.RetryAfter));
                 break;
             case RunEvent.TimerFired e:
                 applied = OnTimer(e);
@@ -226,7 +226,7 @@ internal sealed class RunTransition
                 else if (e.Purpose == TimerPurpose.AttemptTimeout && child.Status == NodeStatus.Running)
                 {
                     _effects.Add(new Effect.CancelActivity(child.Id, child.Attempt, child.Incarnation));
-                    ChildUpdated(mapIndex, childIndex, Failed(child with { Attempts = child.Attempt }, TimedOut(template.Timeout), ErrorClass.Transient, template.Retry));
+                    ChildUpdated(mapIndex, childIndex, Failed(child with { Attempts = child.Attempt }, TimedOut(template.Timeout), ErrorClass.Transient, template.Retry, ErrorKind.Timeout));
                     return true;
                 }
             }
@@ -235,7 +235,9 @@ internal sealed class RunTransition
         }
 
         var index = _graph.IndexOf(e.NodeId);
-        if (index < 0 || _nodes[e.NodeId] is not { } node || node.Attempt != e.Attempt || node.Incarnation != e.Incarnation)
+        // A deadline timer holds for every attempt of its incarnation; every other timer only for its own attempt.
+        if (index < 0 || _nodes[e.NodeId] is not { } node || node.Incarnation != e.Incarnation
+            || (node.Attempt != e.Attempt && e.Purpose != TimerPurpose.Deadline))
         {
             return false;
         }
@@ -251,7 +253,10 @@ internal sealed class RunTransition
                 return true;
             case TimerPurpose.AttemptTimeout when node.Status == NodeStatus.Running && spec.Kind == NodeKind.Activity:
                 _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
-                NodeUpdated(index, Failed(node with { Attempts = node.Attempt }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry));
+                NodeUpdated(index, Failed(node with { Attempts = node.Attempt }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry, ErrorKind.Timeout));
+                return true;
+            case TimerPurpose.Deadline when !node.Status.IsTerminal() && spec.Kind == NodeKind.Activity && spec.Deadline is { } deadline:
+                NodeUpdated(index, DeadlineExceeded(node, deadline));
                 return true;
             case TimerPurpose.EventTimeout when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Event:
                 var (eventName, timeout, _) = WaitOf(node);
@@ -633,7 +638,13 @@ internal sealed class RunTransition
         {
             case NodeKind.Activity:
                 var attempt = started.Attempts + 1;
-                _effects.Add(new Effect.ScheduleActivity(spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout));
+                var deadlineAt = started.StartedAt + spec.Deadline;
+                if (attempt == 1 && deadlineAt is { } due)
+                {
+                    _effects.Add(new Effect.ArmTimer(spec.Id, attempt, started.Incarnation, TimerPurpose.Deadline, due));
+                }
+
+                _effects.Add(new Effect.ScheduleActivity(spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout, deadlineAt));
                 ArmTimeout(spec.Id, attempt, started.Incarnation, spec.Timeout);
                 NodeUpdated(index, started with { Status = NodeStatus.Running, Attempt = attempt, Input = resolved });
                 break;
@@ -858,13 +869,16 @@ internal sealed class RunTransition
 
     // ---- helpers ----
 
-    /// <summary>A failure: a retry when the error is transient and attempts remain, otherwise terminal.</summary>
-    private NodeState Failed(NodeState node, string message, ErrorClass errorClass, RetryPolicy retry)
+    /// <summary>
+    /// A failure of execution <c>node.Attempts</c>: a retry when the error is transient, selected by <c>retryOn</c> and
+    /// attempts remain (after the backoff, or the server's Retry-After when longer, capped by maxDelay), otherwise terminal.
+    /// </summary>
+    private NodeState Failed(NodeState node, string message, ErrorClass errorClass, RetryPolicy retry, ErrorKind kind = ErrorKind.Other, int? status = null, TimeSpan? retryAfter = null)
     {
-        var error = new NodeError(message, errorClass, node.Attempt);
-        if (errorClass == ErrorClass.Transient && node.Attempts < retry.MaxAttempts)
+        var error = new NodeError(message, errorClass, node.Attempts) { Kind = kind, Status = status };
+        if (retry.Retries(node.Attempts, errorClass, kind, status))
         {
-            var delay = retry.DelayAfter(node.Attempts, _context.Jitter);
+            var delay = retry.DelayAfter(node.Attempts, _context.Jitter, retryAfter);
             var reason = $"attempt {node.Attempts} of {retry.MaxAttempts} failed; retrying in {Duration.Format(delay)}";
             if (delay <= TimeSpan.Zero && !MapChildId.TryParse(node.Id, out _, out _))
             {
@@ -876,6 +890,27 @@ internal sealed class RunTransition
         }
 
         return Terminal(node, NodeStatus.Failed) with { Error = error };
+    }
+
+    /// <summary>
+    /// The node's deadline passed: it fails for good, whatever attempts remain (a running attempt is asked to stop and
+    /// counts as an execution). The last error, if any, stays in the message.
+    /// </summary>
+    private NodeState DeadlineExceeded(NodeState node, TimeSpan deadline)
+    {
+        var attempts = Math.Max(node.Attempts, node.Status == NodeStatus.Running ? node.Attempt : 0);
+        if (node.Status == NodeStatus.Running)
+        {
+            _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
+        }
+
+        var message = $"deadline of {Duration.Format(deadline)} exceeded after {attempts} attempt{(attempts == 1 ? "" : "s")}"
+            + (node.Error is { } last ? $"; last error: {last.Message}" : string.Empty);
+        return Terminal(node with { Attempts = attempts }, NodeStatus.Failed) with
+        {
+            Error = new NodeError(message, ErrorClass.Permanent, attempts) { Kind = ErrorKind.Deadline },
+            Reason = null,
+        };
     }
 
     private NodeState Cancelled(NodeState node, string reason)

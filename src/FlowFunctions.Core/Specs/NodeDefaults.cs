@@ -4,7 +4,8 @@ namespace FlowFunctions.Core.Specs;
 /// <param name="Retry">Default retry settings (a node's <c>retry</c> overrides them field by field).</param>
 /// <param name="Timeout">Default per-attempt timeout.</param>
 /// <param name="OnFailure">Default failure policy.</param>
-public sealed record NodeDefaults(RetryPolicy Retry, TimeSpan? Timeout, FailurePolicy OnFailure)
+/// <param name="Deadline">Default limit on the whole of an activity node (every attempt and the waits between them).</param>
+public sealed record NodeDefaults(RetryPolicy Retry, TimeSpan? Timeout, FailurePolicy OnFailure, TimeSpan? Deadline = null)
 {
     /// <summary>No defaults: one attempt, no timeout, failures fail the run.</summary>
     public static NodeDefaults None { get; } = new(RetryPolicy.None, null, FailurePolicy.Fail);

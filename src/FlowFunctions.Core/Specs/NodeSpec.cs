@@ -36,6 +36,12 @@ public sealed record NodeSpec
     /// <summary>Timeout of one attempt, or null for none.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// Limit on the whole node, every attempt and the waits between them included, counted from its first dispatch;
+    /// null for none. Only activity nodes have one.
+    /// </summary>
+    public TimeSpan? Deadline { get; init; }
+
     /// <summary>What a failure of this node does to the run.</summary>
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Fail;
 

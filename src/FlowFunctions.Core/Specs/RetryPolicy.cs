@@ -1,3 +1,5 @@
+using FlowFunctions.Core.Runs;
+
 namespace FlowFunctions.Core.Specs;
 
 /// <summary>How often and how patiently a node's handler is retried after a transient failure.</summary>
@@ -8,6 +10,9 @@ namespace FlowFunctions.Core.Specs;
 /// <param name="Jitter">Whether delays are spread by ±25% to avoid retry storms.</param>
 public sealed record RetryPolicy(int MaxAttempts, BackoffKind Backoff, TimeSpan Delay, TimeSpan MaxDelay, bool Jitter)
 {
+    /// <summary>Which transient failures are retried (<c>retryOn</c>); every transient failure by default.</summary>
+    public RetryOn RetryOn { get; init; } = RetryOn.Transient;
+
     /// <summary>The largest <see cref="MaxAttempts"/> a spec may ask for.</summary>
     public const int MaxAttemptsLimit = 100;
 
@@ -34,6 +39,23 @@ public sealed record RetryPolicy(int MaxAttempts, BackoffKind Backoff, TimeSpan 
 
         return TimeSpan.FromTicks((long)Math.Min(ticks, MaxDelay.Ticks));
     }
+
+    /// <summary>
+    /// The delay before the attempt after <paramref name="failedAttempt"/> when the failure carried a
+    /// <c>Retry-After</c>: the longer of the backoff and what the server asked for, capped by <see cref="MaxDelay"/>.
+    /// </summary>
+    public TimeSpan DelayAfter(int failedAttempt, double jitter, TimeSpan? retryAfter)
+    {
+        var backoff = DelayAfter(failedAttempt, jitter);
+        return retryAfter is { } asked && asked > backoff ? (asked < MaxDelay ? asked : MaxDelay) : backoff;
+    }
+
+    /// <summary>
+    /// Whether a failure of <paramref name="failedAttempt"/> (1-based) may be retried: it is transient, selected by
+    /// <see cref="RetryOn"/>, and attempts remain.
+    /// </summary>
+    public bool Retries(int failedAttempt, ErrorClass errorClass, ErrorKind kind, int? status) =>
+        failedAttempt < MaxAttempts && RetryOn.Matches(errorClass, kind, status);
 }
 
 /// <summary>How retry delays grow.</summary>

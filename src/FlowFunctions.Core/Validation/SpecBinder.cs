@@ -14,12 +14,12 @@ namespace FlowFunctions.Core.Validation;
 internal sealed partial class SpecBinder
 {
     private static readonly string[] TopFields = ["name", "version", "description", "inputs", "defaults", "nodes", "outputs"];
-    private static readonly string[] NodeFields = ["id", "type", "description", "needs", "with", "when", "trigger", "retry", "timeout", "onFailure", "reduce", "items", "maxConcurrency", "node"];
+    private static readonly string[] NodeFields = ["id", "type", "description", "needs", "with", "when", "trigger", "retry", "timeout", "deadline", "onFailure", "reduce", "items", "maxConcurrency", "node"];
     private static readonly string[] MapOnlyFields = ["items", "maxConcurrency", "node"];
     private static readonly string[] TemplateFields = ["type", "with", "retry", "timeout"];
     private static readonly string[] InputFields = ["type", "default", "required", "description"];
-    private static readonly string[] DefaultsFields = ["retry", "timeout", "onFailure"];
-    private static readonly string[] RetryFields = ["maxAttempts", "backoff", "delay", "maxDelay", "jitter"];
+    private static readonly string[] DefaultsFields = ["retry", "timeout", "deadline", "onFailure"];
+    private static readonly string[] RetryFields = ["maxAttempts", "backoff", "delay", "maxDelay", "jitter", "retryOn"];
     private static readonly string[] ReduceFields = ["strategy", "conflict"];
 
     private static readonly Dictionary<string, NodeTrigger> Triggers = new(StringComparer.Ordinal)
@@ -154,15 +154,41 @@ internal sealed partial class SpecBinder
 
         if (node is not JsonObject defaults)
         {
-            Error("/defaults", "'defaults' must be a mapping with retry, timeout or onFailure");
+            Error("/defaults", "'defaults' must be a mapping with retry, timeout, deadline or onFailure");
             return NodeDefaults.None;
         }
 
         CheckFields(defaults, "/defaults", DefaultsFields);
+        var timeout = OptionalDuration(defaults, "/defaults", "timeout", positive: true);
+        var deadline = OptionalDuration(defaults, "/defaults", "deadline", positive: true);
+        CheckDeadline(defaults, "/defaults", timeout, deadline);
         return new NodeDefaults(
             BindRetry(defaults["retry"], "/defaults/retry", RetryPolicy.None),
-            OptionalDuration(defaults, "/defaults", "timeout", positive: true),
-            OptionalEnum(defaults, "/defaults", "onFailure", FailurePolicies) ?? FailurePolicy.Fail);
+            timeout,
+            OptionalEnum(defaults, "/defaults", "onFailure", FailurePolicies) ?? FailurePolicy.Fail,
+            deadline);
+    }
+
+    /// <summary>
+    /// A deadline shorter than the per-attempt timeout would end the node before its first attempt could time out: an
+    /// error, reported where one of the two is set (inherited pairs were checked in <c>defaults</c>).
+    /// </summary>
+    private void CheckDeadline(JsonObject obj, string path, TimeSpan? timeout, TimeSpan? deadline)
+    {
+        if (deadline is not { } d || timeout is not { } t || d >= t)
+        {
+            return;
+        }
+
+        var message = $"deadline ({Duration.Format(d)}) is shorter than the per-attempt timeout ({Duration.Format(t)}); the deadline covers every attempt, so it must be at least the timeout";
+        if (obj.ContainsKey("deadline"))
+        {
+            Error(JsonPointer.Append(path, "deadline"), message);
+        }
+        else if (obj.ContainsKey("timeout"))
+        {
+            Error(JsonPointer.Append(path, "timeout"), message);
+        }
     }
 
     private ImmutableArray<NodeSpec> BindNodes(JsonObject root, NodeDefaults defaults, List<ExpressionSite> sites, List<int> declaredIndexes)
@@ -242,6 +268,7 @@ internal sealed partial class SpecBinder
         var needs = BindNeeds(node["needs"], path + "/needs");
         var retry = BindRetry(node["retry"], path + "/retry", defaults.Retry);
         var timeout = OptionalDuration(node, path, "timeout", positive: true) ?? defaults.Timeout;
+        var deadline = BindDeadline(node, path, type, defaults, timeout);
         var reduce = BindReduce(node, path, isMap, needs.Length);
 
         // The engine sets 'input' (the reduced outputs of the needs) only for a non-map node with 'reduce';
@@ -288,10 +315,35 @@ internal sealed partial class SpecBinder
             Trigger = OptionalEnum(node, path, "trigger", Triggers) ?? NodeTrigger.AllSucceeded,
             Retry = retry,
             Timeout = timeout,
+            Deadline = deadline,
             OnFailure = OptionalEnum(node, path, "onFailure", FailurePolicies) ?? defaults.OnFailure,
             Reduce = reduce,
             Map = map,
         };
+    }
+
+    /// <summary>A node's deadline: its own or the inherited one, for activity nodes only (others have nothing to bound).</summary>
+    private TimeSpan? BindDeadline(JsonObject node, string path, NodeTypeDefinition? type, NodeDefaults defaults, TimeSpan? timeout)
+    {
+        var own = OptionalDuration(node, path, "deadline", positive: true);
+        if (type is not null && type.Kind != NodeKind.Activity)
+        {
+            if (node.ContainsKey("deadline"))
+            {
+                ErrorAtKey(JsonPointer.Append(path, "deadline"), $"'deadline' applies to activity nodes (echo, fail, http, ...), and this node's type is '{type.Name}'");
+            }
+
+            return null;
+        }
+
+        if (own is null && node.ContainsKey("deadline"))
+        {
+            return null; // Invalid, and reported: comparing the inherited one with the timeout would only add noise.
+        }
+
+        var deadline = own ?? defaults.Deadline;
+        CheckDeadline(node, path, timeout, deadline);
+        return deadline;
     }
 
     private NodeTypeDefinition? FindType(string typeName, string path)
@@ -479,7 +531,10 @@ internal sealed partial class SpecBinder
             OptionalEnum(retry, path, "backoff", Backoffs) ?? inherited.Backoff,
             OptionalDuration(retry, path, "delay", positive: false) ?? inherited.Delay,
             OptionalDuration(retry, path, "maxDelay", positive: true) ?? inherited.MaxDelay,
-            OptionalBool(retry, path, "jitter") ?? inherited.Jitter);
+            OptionalBool(retry, path, "jitter") ?? inherited.Jitter)
+        {
+            RetryOn = BindRetryOn(retry, path) ?? inherited.RetryOn,
+        };
         if (policy.MaxDelay < policy.Delay && retry.ContainsKey("maxDelay"))
         {
             Error(path + "/maxDelay", $"maxDelay ({Duration.Format(policy.MaxDelay)}) is shorter than delay ({Duration.Format(policy.Delay)})");
@@ -491,6 +546,49 @@ internal sealed partial class SpecBinder
         }
 
         return policy;
+    }
+
+    /// <summary><c>retryOn</c>: a non-empty list of words and retryable HTTP statuses (a single entry may stand alone).</summary>
+    private RetryOn? BindRetryOn(JsonObject retry, string path)
+    {
+        if (!retry.TryGetPropertyValue("retryOn", out var value))
+        {
+            return null;
+        }
+
+        var fieldPath = JsonPointer.Append(path, "retryOn");
+        var items = value is JsonArray array ? array.ToList() : [value];
+        if (items.Count == 0)
+        {
+            Error(fieldPath, "'retryOn' must list at least one entry (transient, timeout, connection, 5xx or a status such as 503); to turn retries off set maxAttempts: 1");
+            return null;
+        }
+
+        var entries = new List<string>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var itemPath = value is JsonArray ? JsonPointer.Append(fieldPath, i) : fieldPath;
+            var text = items[i] switch
+            {
+                JsonValue v when v.TryGetValue<string>(out var s) => s,
+                JsonValue v when v.TryGetValue<long>(out var n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => null,
+            };
+            if (text is null)
+            {
+                Error(itemPath, $"a retryOn entry must be a word (transient, timeout, connection, 5xx) or an HTTP status, not {Render(items[i])}");
+            }
+            else if (!RetryOn.TryParseEntry(text, out var entry, out var error))
+            {
+                Error(itemPath, error!);
+            }
+            else
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return entries.Count == items.Count ? RetryOn.Of(entries) : null;
     }
 
     private ImmutableArray<OutputDeclaration> BindOutputs(JsonNode? node, List<ExpressionSite> sites)

@@ -11,4 +11,13 @@ public sealed class ActivityException : Exception
 
     /// <summary>Whether a retry could help.</summary>
     public ErrorClass Class { get; }
+
+    /// <summary>What kind of failure it is (what <c>retry.retryOn</c> selects on).</summary>
+    public ErrorKind Kind { get; init; }
+
+    /// <summary>The HTTP status of an <see cref="ErrorKind.HttpStatus"/> failure.</summary>
+    public int? Status { get; init; }
+
+    /// <summary>How long the server asked to wait before the next attempt, if it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

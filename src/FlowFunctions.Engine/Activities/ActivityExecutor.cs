@@ -12,6 +12,7 @@ namespace FlowFunctions.Engine.Activities;
 public sealed class ActivityExecutor
 {
     private readonly Dictionary<string, IActivityHandler> handlers;
+    private readonly ChaosInjector chaos;
     private readonly Func<ActivityInvocation, Task<ActivityOutcome>> pipeline;
 
     /// <summary>Creates the executor with the standard pipeline.</summary>
@@ -24,15 +25,19 @@ public sealed class ActivityExecutor
         IOptions<ActivityExecutorOptions> options,
         TimeProvider timeProvider,
         Func<double>? jitter = null)
-        : this(handlers, StandardMiddleware(options?.Value ?? new(), timeProvider, jitter ?? SecureJitter))
+        : this(
+            handlers,
+            StandardMiddleware(options?.Value ?? new(), timeProvider, jitter ?? SecureJitter),
+            new ChaosInjector(options?.Value.Chaos ?? new(), timeProvider))
     {
     }
 
-    /// <summary>Creates the executor with the given pipeline, outermost stage first.</summary>
-    internal ActivityExecutor(IEnumerable<IActivityHandler> handlers, IReadOnlyList<IActivityMiddleware> middleware)
+    /// <summary>Creates the executor with the given pipeline, outermost stage first, and no chaos unless given.</summary>
+    internal ActivityExecutor(IEnumerable<IActivityHandler> handlers, IReadOnlyList<IActivityMiddleware> middleware, ChaosInjector? chaos = null)
     {
         ArgumentNullException.ThrowIfNull(handlers);
         ArgumentNullException.ThrowIfNull(middleware);
+        this.chaos = chaos ?? new ChaosInjector(new ChaosOptions(), TimeProvider.System);
         this.handlers = new(StringComparer.Ordinal);
         foreach (var handler in handlers)
         {
@@ -68,14 +73,16 @@ public sealed class ActivityExecutor
     }
 
     /// <summary>
-    /// The standard pipeline, outermost first. The order matters:
+    /// The standard pipeline, outermost first: a plain ordered list, so that a stage is added by inserting it at its
+    /// slot. The order matters (docs/resilience.md):
     /// <list type="number">
     /// <item>telemetry: one span and one set of metrics per work item, whatever happens inside;</item>
-    /// <item>(step cache goes here: a cache hit skips retries and the handler, and is still traced);</item>
+    /// <item>SLOT step cache (between telemetry and retry): a cache hit skips retries and the handler, and is still traced;</item>
     /// <item>retry: calls everything below once per execution;</item>
-    /// <item>(circuit breaker goes here: inside retry, so it sees every execution);</item>
+    /// <item>SLOT circuit breaker (between retry and timeout): inside retry, so it sees every execution;</item>
     /// <item>timeout: limits each execution, so a timed-out execution is a transient failure that retry may repeat;</item>
-    /// <item>the handler (reached through <see cref="ExecuteHandlerAsync"/>, which counts executions and classifies errors).</item>
+    /// <item>the handler (reached through <see cref="ExecuteHandlerAsync"/>, which counts executions, applies chaos when
+    /// configured, and classifies errors).</item>
     /// </list>
     /// </summary>
     internal static IReadOnlyList<IActivityMiddleware> StandardMiddleware(ActivityExecutorOptions options, TimeProvider timeProvider, Func<double> jitter)
@@ -104,7 +111,7 @@ public sealed class ActivityExecutor
 
         try
         {
-            var output = await handler.ExecuteAsync(new ActivityExecution(request, execution), invocation.CancellationToken);
+            var output = await chaos.ExecuteAsync(handler, new ActivityExecution(request, execution), invocation.CancellationToken);
             return new ActivityOutcome.Succeeded(output, invocation.Executions);
         }
         catch (OperationCanceledException) when (invocation.CancellationToken.IsCancellationRequested)
@@ -119,8 +126,7 @@ public sealed class ActivityExecutor
         }
         catch (Exception exception)
         {
-            var (message, errorClass) = ErrorClassifier.Classify(exception);
-            return new ActivityOutcome.Failed(message, errorClass, invocation.Executions);
+            return ErrorClassifier.Classify(exception, invocation.Executions);
         }
     }
 }

@@ -14,4 +14,13 @@ public sealed class ActivityExecutorOptions
 
     /// <summary>Settings of the <c>http</c> node type.</summary>
     public HttpActivityOptions Http { get; set; } = new();
+
+    /// <summary>Chaos rules (tests and drills only; off by default, refused in Production).</summary>
+    public ChaosOptions Chaos { get; set; } = new();
+
+    /// <summary>
+    /// The hosting environment (<c>IHostEnvironment.EnvironmentName</c>), set by the host. Chaos rules are refused unless
+    /// it is set and is not <c>Production</c>.
+    /// </summary>
+    public string? EnvironmentName { get; set; }
 }

@@ -15,5 +15,15 @@ public abstract record ActivityOutcome
     public sealed record Succeeded(JsonNode? Output, int ExecutionCount) : ActivityOutcome(ExecutionCount);
 
     /// <summary>The last execution failed and no inline retry remains (a durable retry may still follow).</summary>
-    public sealed record Failed(string Message, ErrorClass Class, int ExecutionCount) : ActivityOutcome(ExecutionCount);
+    public sealed record Failed(string Message, ErrorClass Class, int ExecutionCount) : ActivityOutcome(ExecutionCount)
+    {
+        /// <summary>What kind of failure it was (what <c>retry.retryOn</c> selects on).</summary>
+        public ErrorKind Kind { get; init; }
+
+        /// <summary>The HTTP status of an <see cref="ErrorKind.HttpStatus"/> failure.</summary>
+        public int? Status { get; init; }
+
+        /// <summary>How long the server asked to wait before the next attempt (<c>Retry-After</c>), if it said.</summary>
+        public TimeSpan? RetryAfter { get; init; }
+    }
 }

@@ -13,6 +13,7 @@ namespace FlowFunctions.Engine.Activities;
 /// <param name="Retry">The node's retry policy.</param>
 /// <param name="MaxExecutions">How many executions this work item may perform (what is left of <c>retry.maxAttempts</c>).</param>
 /// <param name="Timeout">The per-execution timeout, or null.</param>
+/// <param name="Deadline">When the node's <c>deadline</c> passes, or null; no inline retry starts after it.</param>
 public sealed record ActivityRequest(
     string RunId,
     string NodeId,
@@ -22,4 +23,5 @@ public sealed record ActivityRequest(
     JsonNode? Input,
     RetryPolicy Retry,
     int MaxExecutions,
-    TimeSpan? Timeout);
+    TimeSpan? Timeout,
+    DateTimeOffset? Deadline = null);

@@ -33,6 +33,7 @@ public static class ActivityServiceCollectionExtensions
                 o => o.Http.AllowedHosts.All(HttpAddressGuard.IsValidAllowedHost),
                 "every FlowFunctions:Http:AllowedHosts entry must be a host name, an IP address or a CIDR range")
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityExecutorOptions>, ChaosOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActivityHandler, EchoHandler>());
@@ -65,5 +66,15 @@ public static class ActivityServiceCollectionExtensions
             });
 
         return services;
+    }
+
+    /// <summary>Refuses chaos rules in Production and checks each rule (<see cref="ChaosOptions.Problems"/>).</summary>
+    private sealed class ChaosOptionsValidator : IValidateOptions<ActivityExecutorOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ActivityExecutorOptions options)
+        {
+            var problems = options.Chaos.Problems(options.EnvironmentName, Environment.GetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT"));
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
     }
 }

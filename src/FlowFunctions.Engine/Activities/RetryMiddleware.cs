@@ -12,9 +12,12 @@ namespace FlowFunctions.Engine.Activities;
 /// and this work item may perform at most <see cref="ActivityInvocation.MaxExecutions"/> of them. After execution
 /// <c>n</c> (absolute: <c>request.Attempt + k</c>) fails:
 /// <list type="bullet">
-/// <item>a permanent failure is returned at once, never retried;</item>
-/// <item>a transient failure is retried here, after <c>request.Retry.DelayAfter(n, jitter)</c>, when the work item has
-/// executions left <em>and</em> that delay is at most <see cref="ActivityExecutorOptions.InlineRetryThreshold"/>;</item>
+/// <item>a permanent failure, or a transient one that <c>retry.retryOn</c> does not select, is returned at once, never
+/// retried (by either layer);</item>
+/// <item>a selected transient failure is retried here, after <c>request.Retry.DelayAfter(n, jitter, retryAfter)</c> (the
+/// backoff, or the server's Retry-After when longer, capped by maxDelay), when the work item has executions left,
+/// that delay is at most <see cref="ActivityExecutorOptions.InlineRetryThreshold"/> <em>and</em> the retry would start
+/// before the node's deadline;</item>
 /// <item>otherwise it is returned as <see cref="ActivityOutcome.Failed"/> (transient) with the executions so far, and the
 /// engine schedules the rest of the attempts as durable timers (computing the delay after <c>n</c> itself).</item>
 /// </list>
@@ -26,12 +29,14 @@ internal sealed class RetryMiddleware : IActivityMiddleware
     private static readonly ResiliencePropertyKey<ActivityInvocation> InvocationKey = new("flowfunctions.invocation");
     private static readonly ResiliencePropertyKey<TimeSpan> NextDelayKey = new("flowfunctions.retry.delay");
 
+    private readonly TimeProvider timeProvider;
     private readonly TimeSpan inlineThreshold;
     private readonly Func<double> jitter;
     private readonly ResiliencePipeline<ActivityOutcome> pipeline;
 
     public RetryMiddleware(TimeProvider timeProvider, TimeSpan inlineThreshold, Func<double> jitter)
     {
+        this.timeProvider = timeProvider;
         this.inlineThreshold = inlineThreshold;
         this.jitter = jitter;
         pipeline = new ResiliencePipelineBuilder<ActivityOutcome> { TimeProvider = timeProvider }
@@ -73,15 +78,15 @@ internal sealed class RetryMiddleware : IActivityMiddleware
     private bool ShouldRetryInline(ResilienceContext context, ActivityOutcome.Failed failed)
     {
         var invocation = context.Properties.GetValue(InvocationKey, null!);
-        if (failed.Class != ErrorClass.Transient || invocation.Executions >= invocation.MaxExecutions)
+        var failedExecution = invocation.Request.Attempt + invocation.Executions - 1;
+        var retry = invocation.Request.Retry;
+        if (invocation.Executions >= invocation.MaxExecutions || !retry.Retries(failedExecution, failed.Class, failed.Kind, failed.Status))
         {
             return false;
         }
 
-        var failedExecution = invocation.Request.Attempt + invocation.Executions - 1;
-        var retry = invocation.Request.Retry;
-        var delay = retry.DelayAfter(failedExecution, retry.Jitter ? jitter() : 0);
-        if (delay > inlineThreshold)
+        var delay = retry.DelayAfter(failedExecution, retry.Jitter ? jitter() : 0, failed.RetryAfter);
+        if (delay > inlineThreshold || timeProvider.GetUtcNow() + delay >= invocation.Request.Deadline)
         {
             return false;
         }

@@ -42,8 +42,7 @@ internal sealed class TimeoutMiddleware : IActivityMiddleware
         }
         catch (TimeoutRejectedException exception)
         {
-            var (message, errorClass) = ErrorClassifier.Classify(exception);
-            return new ActivityOutcome.Failed(message, errorClass, invocation.Executions);
+            return ErrorClassifier.Classify(exception, invocation.Executions);
         }
         finally
         {

@@ -36,7 +36,7 @@ internal static class RunJson
         };
         if (node.Error is { } error)
         {
-            row["error"] = new JsonObject { ["message"] = error.Message, ["class"] = error.Class.ToString(), ["attempt"] = error.Attempt };
+            row["error"] = FlowEngine.ErrorDocument(error);
         }
 
         if (node.Reason is not null)
@@ -71,9 +71,7 @@ internal static class RunJson
         Incarnation = row["incarnation"]!.GetValue<int>(),
         OpenNeeds = row["openNeeds"]?.GetValue<int>() ?? 0,
         UnsuccessfulNeeds = row["unsuccessfulNeeds"]?.GetValue<int>() ?? 0,
-        Error = row["error"] is JsonObject e
-            ? new NodeError(e["message"]!.GetValue<string>(), Enum.Parse<ErrorClass>(e["class"]!.GetValue<string>()), e["attempt"]!.GetValue<int>())
-            : null,
+        Error = row["error"] is JsonObject e ? ReadError(e) : null,
         Reason = row["reason"]?.GetValue<string>(),
         StartedAt = ParseOptionalTime(row["startedAt"]),
         CompletedAt = ParseOptionalTime(row["completedAt"]),
@@ -81,6 +79,16 @@ internal static class RunJson
         Output = output,
         Map = map,
     };
+
+    public static NodeError ReadError(JsonObject e) =>
+        new(e["message"]!.GetValue<string>(), Enum.Parse<ErrorClass>(e["class"]!.GetValue<string>()), e["attempt"]!.GetValue<int>())
+        {
+            // Rows written before kinds existed have none: Other.
+            Kind = e["kind"] is { } kind ? ParseKind(kind.GetValue<string>()) : ErrorKind.Other,
+            Status = e["status"]?.GetValue<int>(),
+        };
+
+    private static ErrorKind ParseKind(string name) => Enum.Parse<ErrorKind>(name, ignoreCase: true);
 
     public static MapProgress ReadMap(JsonObject mapRow, ImmutableArray<JsonNode?> items, ImmutableDictionary<int, NodeState> children) =>
         new(items, mapRow["nextIndex"]!.GetValue<int>(), mapRow["active"]!.GetValue<int>(), children);
@@ -106,7 +114,8 @@ internal static class RunJson
         RunEvent.ActivityFailed e => new JsonObject
         {
             ["kind"] = "failed", ["nodeId"] = e.NodeId, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation,
-            ["executions"] = e.Executions, ["message"] = e.Message, ["class"] = e.Class.ToString(),
+            ["executions"] = e.Executions, ["message"] = e.Message, ["class"] = e.Class.ToString(), ["errorKind"] = FlowEngine.ErrorKindName(e.Kind),
+            ["status"] = e.Status, ["retryAfterMs"] = e.RetryAfter is { } after ? (long)after.TotalMilliseconds : null,
         },
         RunEvent.TimerFired e => new JsonObject
         {
@@ -153,7 +162,12 @@ internal static class RunJson
         return e["kind"]!.GetValue<string>() switch
         {
             "succeeded" => new RunEvent.ActivitySucceeded(NodeId(), Int("attempt"), Int("incarnation"), e["output"]?.DeepClone(), Int("executions")),
-            "failed" => new RunEvent.ActivityFailed(NodeId(), Int("attempt"), Int("incarnation"), e["message"]!.GetValue<string>(), Enum.Parse<ErrorClass>(e["class"]!.GetValue<string>()), Int("executions")),
+            "failed" => new RunEvent.ActivityFailed(NodeId(), Int("attempt"), Int("incarnation"), e["message"]!.GetValue<string>(), Enum.Parse<ErrorClass>(e["class"]!.GetValue<string>()), Int("executions"))
+            {
+                Kind = e["errorKind"] is { } kind ? ParseKind(kind.GetValue<string>()) : ErrorKind.Other,
+                Status = e["status"]?.GetValue<int>(),
+                RetryAfter = e["retryAfterMs"] is { } after ? TimeSpan.FromMilliseconds(after.GetValue<long>()) : null,
+            },
             "timer" => new RunEvent.TimerFired(NodeId(), Int("attempt"), Int("incarnation"), Enum.Parse<TimerPurpose>(e["purpose"]!.GetValue<string>())),
             "cancelNode" => new RunEvent.NodeCancelRequested(NodeId(), e["reason"]?.GetValue<string>()),
             "cancelRun" => new RunEvent.RunCancelRequested(e["reason"]?.GetValue<string>()),
@@ -178,6 +192,7 @@ internal static class RunJson
             ["kind"] = "schedule", ["nodeId"] = e.NodeId, ["type"] = e.NodeType, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation,
             ["input"] = e.Input?.DeepClone(), ["retry"] = WriteRetry(e.Retry), ["maxExecutions"] = e.MaxExecutions,
             ["timeoutMs"] = e.Timeout is { } t ? (long)t.TotalMilliseconds : null,
+            ["deadline"] = e.Deadline is { } d ? Time(d) : null,
         },
         Effect.ArmTimer e => new JsonObject
         {
@@ -197,6 +212,7 @@ internal static class RunJson
         ["delayMs"] = (long)retry.Delay.TotalMilliseconds,
         ["maxDelayMs"] = (long)retry.MaxDelay.TotalMilliseconds,
         ["jitter"] = retry.Jitter,
+        ["retryOn"] = new JsonArray([.. retry.RetryOn.Entries.Select(x => (JsonNode)x)]),
     };
 
     public static RetryPolicy ReadRetry(JsonNode r) => new(
@@ -204,7 +220,11 @@ internal static class RunJson
         Enum.Parse<BackoffKind>(r["backoff"]!.GetValue<string>()),
         TimeSpan.FromMilliseconds(r["delayMs"]!.GetValue<long>()),
         TimeSpan.FromMilliseconds(r["maxDelayMs"]!.GetValue<long>()),
-        r["jitter"]!.GetValue<bool>());
+        r["jitter"]!.GetValue<bool>())
+    {
+        // Work items written before retryOn existed retry every transient failure.
+        RetryOn = r["retryOn"] is JsonArray entries ? RetryOn.Of(entries.Select(x => x!.GetValue<string>())) : RetryOn.Transient,
+    };
 
     /// <summary>A work-queue message: several work items (schedule effects) of one run.</summary>
     public static JsonObject WriteWorkMessage(string runId, IEnumerable<JsonObject> scheduleEffects) => new()
@@ -234,5 +254,6 @@ internal static class RunJson
         w["input"]?.DeepClone(),
         ReadRetry(w["retry"]!),
         w["maxExecutions"]!.GetValue<int>(),
-        w["timeoutMs"] is { } t ? TimeSpan.FromMilliseconds(t.GetValue<long>()) : null);
+        w["timeoutMs"] is { } t ? TimeSpan.FromMilliseconds(t.GetValue<long>()) : null,
+        ParseOptionalTime(w["deadline"]));
 }

@@ -443,7 +443,12 @@ public sealed class FlowWorker
         RunEvent result = outcome switch
         {
             ActivityOutcome.Succeeded s => new RunEvent.ActivitySucceeded(request.NodeId, request.Attempt, request.Incarnation, s.Output, s.Executions),
-            ActivityOutcome.Failed f => new RunEvent.ActivityFailed(request.NodeId, request.Attempt, request.Incarnation, f.Message, f.Class, f.Executions),
+            ActivityOutcome.Failed f => new RunEvent.ActivityFailed(request.NodeId, request.Attempt, request.Incarnation, f.Message, f.Class, f.Executions)
+            {
+                Kind = f.Kind,
+                Status = f.Status,
+                RetryAfter = f.RetryAfter,
+            },
             _ => throw new InvalidOperationException("unknown outcome"),
         };
         item.Result = (RunJson.EventId(result), result);

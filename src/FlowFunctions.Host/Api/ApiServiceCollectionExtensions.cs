@@ -30,6 +30,9 @@ internal static class ApiServiceCollectionExtensions
                 {
                     activities.Http.AllowedHosts.Add(host);
                 }
+
+                activities.EnvironmentName = provider.GetService<IHostEnvironment>()?.EnvironmentName;
+                activities.Chaos = options.Chaos;
             });
         });
         services.AddSingleton<WorkflowRegistry>();

@@ -33,4 +33,10 @@ public sealed class FlowHostOptions
 
     /// <summary>Hosts (names, addresses, CIDR ranges) that <c>http</c> nodes may reach although the SSRF guard refuses them by default.</summary>
     public IList<string> AllowedHosts { get; } = [];
+
+    /// <summary>
+    /// Chaos rules for tests and drills (<c>FlowFunctions:Chaos:Rules:0:NodeType</c>, <c>...:FaultRate</c>, ...); refused
+    /// at start-up in the Production environment. See docs/resilience.md.
+    /// </summary>
+    public FlowFunctions.Engine.Activities.ChaosOptions Chaos { get; } = new();
 }

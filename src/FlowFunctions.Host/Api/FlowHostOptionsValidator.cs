@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace FlowFunctions.Host.Api;
 
 /// <summary>Checks the options at start-up, with messages that say which switch or setting to fix.</summary>
-internal sealed class FlowHostOptionsValidator(IConfiguration configuration) : IValidateOptions<FlowHostOptions>
+internal sealed class FlowHostOptionsValidator(IConfiguration configuration, IHostEnvironment? environment = null) : IValidateOptions<FlowHostOptions>
 {
     /// <summary>API keys shorter than this are refused: they are guessable.</summary>
     public const int MinimumKeyLength = 16;
@@ -27,6 +27,8 @@ internal sealed class FlowHostOptionsValidator(IConfiguration configuration) : I
             failures.Add("FlowFunctions:RunRetention must be positive (a TimeSpan such as 30.00:00:00), or unset to keep runs forever");
         }
 
+        // Chaos is for tests and drills: refused when the host (or the Functions host around it) runs in Production.
+        failures.AddRange(options.Chaos.Problems(environment?.EnvironmentName ?? configuration["environment"], configuration["AZURE_FUNCTIONS_ENVIRONMENT"]));
         if (options.Dev)
         {
             if (NonLoopbackUrl() is { } url)

@@ -137,7 +137,7 @@ internal static class RunViews
             ["reason"] = node.Reason,
             ["startedAt"] = Time(node.StartedAt),
             ["completedAt"] = Time(node.CompletedAt),
-            ["error"] = node.Error is { } e ? new JsonObject { ["message"] = e.Message, ["class"] = e.Class.ToString(), ["attempt"] = e.Attempt } : null,
+            ["error"] = node.Error is { } e ? FlowEngine.ErrorDocument(e) : null,
         };
         if (mapId is not null)
         {

@@ -60,6 +60,7 @@ public sealed class RetryMiddlewareTests
 
         outcome.ShouldBe(new ActivityOutcome.Failed("400", ErrorClass.Permanent, 1));
         time.Waited.ShouldBeEmpty();
+        handler.Executions.ShouldBe([1]);
     }
 
     [Fact]
@@ -89,6 +90,68 @@ public sealed class RetryMiddlewareTests
 
         outcome.ShouldBe(new ActivityOutcome.Failed("failed", ErrorClass.Transient, 3));
         time.Waited.ShouldBe([TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)]);
+    }
+
+    [Theory]
+    [InlineData("503", 3)]
+    [InlineData("5xx", 3)]
+    [InlineData("transient", 3)]
+    [InlineData("429", 1)]
+    [InlineData("timeout", 1)]
+    public async Task RetryOn_SelectsTheFailuresRetriedInline(string entry, int expectedExecutions)
+    {
+        var time = new FakeTimeProvider { AutoAdvance = true };
+        var handler = new ScriptedHandler("call", (_, _) => throw new ActivityException("GET x returned 503", ErrorClass.Transient) { Kind = ErrorKind.HttpStatus, Status = 503 });
+        var executor = new ActivityExecutor([handler], Options.Create(new ActivityExecutorOptions()), time, () => 0);
+        var retry = Policy(3, BackoffKind.Constant, 10) with { RetryOn = RetryOn.Of([entry]) };
+
+        var outcome = await executor.ExecuteAsync(Requests.For("call", retry: retry), CancellationToken.None);
+
+        outcome.ShouldBe(new ActivityOutcome.Failed("GET x returned 503", ErrorClass.Transient, expectedExecutions) { Kind = ErrorKind.HttpStatus, Status = 503 });
+    }
+
+    [Fact]
+    public async Task RetryAfter_LongerThanTheBackoff_IsTheInlineDelay()
+    {
+        var time = new FakeTimeProvider { AutoAdvance = true };
+        var handler = new ScriptedHandler("call", (execution, _) => execution.Execution < 3
+            ? throw new ActivityException("429", ErrorClass.Transient) { Kind = ErrorKind.HttpStatus, Status = 429, RetryAfter = TimeSpan.FromMilliseconds(800) }
+            : Task.FromResult<JsonNode?>("ok"));
+        var executor = new ActivityExecutor([handler], Options.Create(new ActivityExecutorOptions()), time, () => 0);
+
+        var outcome = await executor.ExecuteAsync(Requests.For("call", retry: Policy(5, BackoffKind.Constant, 100)), CancellationToken.None);
+
+        outcome.ShouldBeOfType<ActivityOutcome.Succeeded>().ExecutionCount.ShouldBe(3);
+        time.Waited.ShouldBe([TimeSpan.FromMilliseconds(800), TimeSpan.FromMilliseconds(800)]);
+    }
+
+    [Fact]
+    public async Task RetryAfter_OverTheThreshold_IsLeftToTheEngine()
+    {
+        var time = new FakeTimeProvider { AutoAdvance = true };
+        var handler = new ScriptedHandler("call", (_, _) =>
+            throw new ActivityException("503", ErrorClass.Transient) { Kind = ErrorKind.HttpStatus, Status = 503, RetryAfter = TimeSpan.FromSeconds(30) });
+        var executor = new ActivityExecutor([handler], Options.Create(new ActivityExecutorOptions()), time, () => 0);
+
+        var outcome = await executor.ExecuteAsync(Requests.For("call", retry: Policy(5, BackoffKind.Constant, 100)), CancellationToken.None);
+
+        outcome.ShouldBe(new ActivityOutcome.Failed("503", ErrorClass.Transient, 1) { Kind = ErrorKind.HttpStatus, Status = 503, RetryAfter = TimeSpan.FromSeconds(30) });
+        time.Waited.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Deadline_StopsInlineRetriesThatWouldStartAfterIt()
+    {
+        var time = new FakeTimeProvider { AutoAdvance = true };
+        var handler = Recording(new FailHandler());
+        var executor = new ActivityExecutor([handler], Options.Create(new ActivityExecutorOptions()), time, () => 0);
+        var request = Requests.For("fail", retry: Policy(10, BackoffKind.Constant, 100)) with { Deadline = time.GetUtcNow().AddMilliseconds(250) };
+
+        var outcome = await executor.ExecuteAsync(request, CancellationToken.None);
+
+        // Retries start at 100 ms and 200 ms; the next would start at 300 ms, after the deadline.
+        outcome.Executions.ShouldBe(3);
+        time.Waited.ShouldBe([TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100)]);
     }
 
     internal static RetryPolicy Policy(int maxAttempts, BackoffKind backoff, int delayMs, int maxDelayMs = 300_000, bool jitter = false) =>

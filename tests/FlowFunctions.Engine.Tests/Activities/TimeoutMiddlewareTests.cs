@@ -27,7 +27,7 @@ public sealed class TimeoutMiddlewareTests
         running.IsCompleted.ShouldBeFalse();
         time.Advance(TimeSpan.FromSeconds(1));
 
-        (await running).ShouldBe(new ActivityOutcome.Failed("timed out after 30s", ErrorClass.Transient, 1));
+        (await running).ShouldBe(new ActivityOutcome.Failed("timed out after 30s", ErrorClass.Transient, 1) { Kind = ErrorKind.Timeout });
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class TimeoutMiddlewareTests
 
         var outcome = await executor.ExecuteAsync(Requests.For("slow", timeout: TimeSpan.FromMilliseconds(100)), CancellationToken.None);
 
-        outcome.ShouldBe(new ActivityOutcome.Failed("timed out after 100ms", ErrorClass.Transient, 1));
+        outcome.ShouldBe(new ActivityOutcome.Failed("timed out after 100ms", ErrorClass.Transient, 1) { Kind = ErrorKind.Timeout });
         cancelled.Task.IsCompleted.ShouldBeTrue();
     }
 }

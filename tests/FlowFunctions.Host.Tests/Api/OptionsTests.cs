@@ -39,6 +39,56 @@ public sealed class OptionsTests
     }
 
     [Theory]
+    [InlineData("Production", null, "refused in Production (environment Production)")]
+    [InlineData("Development", "Production", "refused in Production (AZURE_FUNCTIONS_ENVIRONMENT=Production)")]
+    [InlineData("Development", null, null)]
+    [InlineData("Test", "Development", null)]
+    public void Chaos_IsRefusedInProduction(string environment, string? functionsEnvironment, string? expected)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["FlowFunctions:Store"] = "x.db",
+            ["FlowFunctions:Dev"] = "true",
+            ["FlowFunctions:Chaos:Rules:0:NodeType"] = "http",
+            ["FlowFunctions:Chaos:Rules:0:FaultRate"] = "0.05",
+            ["AZURE_FUNCTIONS_ENVIRONMENT"] = functionsEnvironment,
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton<Microsoft.Extensions.Hosting.IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = environment })
+            .AddFlowFunctionsApi()
+            .BuildServiceProvider();
+
+        if (expected is null)
+        {
+            var options = services.GetRequiredService<IOptions<FlowHostOptions>>().Value;
+            options.Chaos.Rules.ShouldHaveSingleItem().FaultRate.ShouldBe(0.05);
+        }
+        else
+        {
+            Should.Throw<OptionsValidationException>(() => services.GetRequiredService<IOptions<FlowHostOptions>>().Value).Message.ShouldContain(expected);
+        }
+    }
+
+    [Fact]
+    public void ChaosRule_WithABadRate_FailsValidation()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlowFunctions:Store"] = "x.db",
+            ["FlowFunctions:Dev"] = "true",
+            ["environment"] = "Development",
+            ["FlowFunctions:Chaos:Rules:0:Key"] = "api.example.com",
+            ["FlowFunctions:Chaos:Rules:0:LatencyRate"] = "1.5",
+        }).Build();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddFlowFunctionsApi().BuildServiceProvider();
+
+        Should.Throw<OptionsValidationException>(() => services.GetRequiredService<IOptions<FlowHostOptions>>().Value)
+            .Message.ShouldContain("FlowFunctions:Chaos:Rules:0: LatencyRate must be between 0 and 1, not 1.5");
+    }
+
+    [Theory]
     [InlineData("http://127.0.0.1:5000", true)]
     [InlineData("http://localhost:5000", true)]
     [InlineData("http://[::1]:5000", true)]

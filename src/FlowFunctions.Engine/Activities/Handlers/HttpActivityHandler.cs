@@ -10,8 +10,9 @@ namespace FlowFunctions.Engine.Activities.Handlers;
 
 /// <summary>
 /// <c>http</c>: sends one request (following redirects itself, so that each hop is checked) and returns
-/// <c>{ status, headers, body }</c>. Unexpected 408, 429 and 5xx statuses and connection failures are transient;
-/// other statuses, refused destinations and oversized bodies are permanent.
+/// <c>{ status, headers, body }</c>. An unexpected status fails the execution with that status, classified by
+/// <see cref="ErrorClassifier.ClassOf"/> (408, 429 and 5xx transient) and carrying the response's <c>Retry-After</c>;
+/// connection failures are transient; refused destinations and oversized bodies are permanent.
 /// </summary>
 internal sealed class HttpActivityHandler(IHttpClientFactory clientFactory, IOptions<ActivityExecutorOptions> options, TimeProvider timeProvider)
     : IActivityHandler
@@ -41,7 +42,7 @@ internal sealed class HttpActivityHandler(IHttpClientFactory clientFactory, IOpt
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new ActivityException(ErrorClassifier.TimedOut(settings.DefaultTimeout), ErrorClass.Transient);
+            throw new ActivityException(ErrorClassifier.TimedOut(settings.DefaultTimeout), ErrorClass.Transient) { Kind = ErrorKind.Timeout };
         }
         catch (HttpRequestException exception) when (FindRefusal(exception) is { } refusal)
         {
@@ -195,8 +196,12 @@ internal sealed class HttpActivityHandler(IHttpClientFactory clientFactory, IOpt
             if (!spec.Accepts(status))
             {
                 var reason = string.IsNullOrEmpty(response.ReasonPhrase) ? string.Empty : $" {response.ReasonPhrase}";
-                var errorClass = status is 408 or 429 or >= 500 ? ErrorClass.Transient : ErrorClass.Permanent;
-                throw new ActivityException($"{method} {url} returned {status}{reason}", errorClass);
+                throw new ActivityException($"{method} {url} returned {status}{reason}", ErrorClassifier.ClassOf(status))
+                {
+                    Kind = ErrorKind.HttpStatus,
+                    Status = status,
+                    RetryAfter = ErrorClassifier.RetryAfter(response.Headers.RetryAfter, timeProvider.GetUtcNow()),
+                };
             }
 
             return new JsonObject

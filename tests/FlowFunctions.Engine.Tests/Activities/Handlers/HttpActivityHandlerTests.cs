@@ -88,7 +88,7 @@ public sealed class HttpActivityHandlerTests
 
         var failed = await FailAsync(new JsonObject { ["method"] = "POST", ["url"] = server.Url("/x").ToString(), ["expectStatus"] = 200 });
 
-        failed.ShouldBe(new ActivityOutcome.Failed($"POST {server.Url("/x")} returned 201 Created", ErrorClass.Permanent, 1));
+        failed.ShouldBe(new ActivityOutcome.Failed($"POST {server.Url("/x")} returned 201 Created", ErrorClass.Permanent, 1) { Kind = ErrorKind.HttpStatus, Status = 201 });
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class HttpActivityHandlerTests
 
         var failed = await FailAsync(new JsonObject { ["url"] = server.Url("/y").ToString() }, Retry(3));
 
-        failed.ShouldBe(new ActivityOutcome.Failed($"GET {server.Url("/y")} returned 404 Not Found", ErrorClass.Permanent, 1));
+        failed.ShouldBe(new ActivityOutcome.Failed($"GET {server.Url("/y")} returned 404 Not Found", ErrorClass.Permanent, 1) { Kind = ErrorKind.HttpStatus, Status = 404 });
         server.Requests.Count.ShouldBe(1);
     }
 
@@ -123,7 +123,7 @@ public sealed class HttpActivityHandlerTests
 
         var failed = await FailAsync(new JsonObject { ["url"] = server.BaseUrl.ToString() }, Retry(2));
 
-        failed.ShouldBe(new ActivityOutcome.Failed($"GET {server.BaseUrl} returned {status} {reason}", ErrorClass.Transient, 2));
+        failed.ShouldBe(new ActivityOutcome.Failed($"GET {server.BaseUrl} returned {status} {reason}", ErrorClass.Transient, 2) { Kind = ErrorKind.HttpStatus, Status = status });
         server.Requests.Count.ShouldBe(2);
     }
 
@@ -169,6 +169,30 @@ public sealed class HttpActivityHandlerTests
 
         JsonNode.DeepEquals(output["body"], new JsonArray(1)).ShouldBeTrue();
         server.Requests.Select(request => request.PathAndQuery).ShouldBe(["/old", "/new"]);
+    }
+
+    [Fact]
+    public async Task RetryAfterSeconds_IsCarriedByTheFailure()
+    {
+        await using var server = new TestHttpServer(context => TestHttpServer.Reply(context, 429, headers: ("Retry-After", "7")));
+
+        var failed = await FailAsync(new JsonObject { ["url"] = server.BaseUrl.ToString() });
+
+        failed.Status.ShouldBe(429);
+        failed.RetryAfter.ShouldBe(TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
+    public async Task RetryAfterDate_IsCarriedAsTheWaitFromNow()
+    {
+        var at = DateTimeOffset.UtcNow.AddMinutes(2).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        await using var server = new TestHttpServer(context => TestHttpServer.Reply(context, 503, headers: ("Retry-After", at)));
+
+        var failed = await FailAsync(new JsonObject { ["url"] = server.BaseUrl.ToString() });
+
+        failed.Status.ShouldBe(503);
+        // The date has whole seconds; the wait is measured when the response arrived.
+        failed.RetryAfter!.Value.ShouldBeInRange(TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(120));
     }
 
     [Fact]
@@ -250,6 +274,7 @@ public sealed class HttpActivityHandlerTests
         var failed = await FailAsync(new JsonObject { ["url"] = $"http://127.0.0.1:{port}/" });
 
         failed.Class.ShouldBe(ErrorClass.Transient);
+        failed.Kind.ShouldBe(ErrorKind.Connection);
     }
 
     [Fact]
@@ -265,7 +290,7 @@ public sealed class HttpActivityHandlerTests
         var failed = await FailAsync(new JsonObject { ["url"] = server.BaseUrl.ToString() }, timeout: TimeSpan.FromMilliseconds(200));
         release.SetResult();
 
-        failed.ShouldBe(new ActivityOutcome.Failed("timed out after 200ms", ErrorClass.Transient, 1));
+        failed.ShouldBe(new ActivityOutcome.Failed("timed out after 200ms", ErrorClass.Transient, 1) { Kind = ErrorKind.Timeout });
     }
 
     [Fact]
