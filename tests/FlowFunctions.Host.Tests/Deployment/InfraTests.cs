@@ -261,6 +261,20 @@ public sealed partial class InfraTests
     }
 
     [Fact]
+    public void ResourceApiVersions_AreTheOnesDocumented()
+    {
+        // docs/deploy.md lists the API versions the templates were written against; a new one must be added there.
+        var deploy = Repository.Read("docs/deploy.md");
+        var versions = BicepFiles.SelectMany(file => ResourceType().Matches(File.ReadAllText(file)).Select(m => m.Groups["type"].Value)).Distinct().ToList();
+
+        versions.Count.ShouldBeGreaterThanOrEqualTo(9);
+        foreach (var version in versions)
+        {
+            deploy.ShouldContain($"`{version}`", customMessage: $"{version} is used in infra/ but not listed in docs/deploy.md");
+        }
+    }
+
+    [Fact]
     public void HostJson_ExtensionSettings_AreNestedUnderExtensions()
     {
         // Functions 2.x+ reads trigger settings only under "extensions"; elsewhere they are silently ignored.
@@ -320,6 +334,9 @@ public sealed partial class InfraTests
 
     [GeneratedRegex(@"^\s*(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)", RegexOptions.Multiline)]
     private static partial Regex PwshKey();
+
+    [GeneratedRegex(@"'(?<type>Microsoft\.[A-Za-z]+/[A-Za-z/]+@\d{4}-\d{2}-\d{2}(-preview)?)'")]
+    private static partial Regex ResourceType();
 
     [GeneratedRegex(@"lockDuration: '(?<value>[^']+)'")]
     private static partial Regex LockDuration();
