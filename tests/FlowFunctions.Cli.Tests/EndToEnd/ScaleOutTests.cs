@@ -68,7 +68,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
             // lease it holds) are left to expire after 3 s, and the other two workers must take them over.
             // Whichever worker first has probes in flight: with several work items per message, which worker takes the
             // probe messages is up to the queue.
-            var (killed, inFlight) = await WaitForRequestsInFlightAsync(workers, server.Port);
+            var (killed, inFlight) = await WaitForRequestsInFlightAsync(workers, server);
             var killStart = _clock.Elapsed;
             await killed.KillAsync();
             var killEnd = _clock.Elapsed;
@@ -158,15 +158,17 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Waits until one of <paramref name="workers"/> has requests to the probe server in flight; returns it and their local ports.</summary>
-    private async Task<(FlowProcess Worker, IReadOnlySet<int> Ports)> WaitForRequestsInFlightAsync(IReadOnlyList<FlowProcess> workers, int serverPort)
+    private async Task<(FlowProcess Worker, IReadOnlySet<int> Ports)> WaitForRequestsInFlightAsync(IReadOnlyList<FlowProcess> workers, RecordingHttpServer server)
     {
         var waited = Stopwatch.StartNew();
         while (true)
         {
+            // An open connection is not enough: its answer may already be written and the worker about to read it.
+            var unanswered = server.Requests.Where(r => r.AnsweredAt is null).Select(r => r.RemotePort).ToHashSet();
             foreach (var worker in workers)
             {
-                var ports = worker.PortsConnectedTo(serverPort);
-                if (ports.Count > 0)
+                var ports = worker.PortsConnectedTo(server.Port);
+                if (ports.Overlaps(unanswered))
                 {
                     return (worker, ports);
                 }
