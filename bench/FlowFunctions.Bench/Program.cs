@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using FlowFunctions.Bench;
 
 // Usage: dotnet run -c Release --project bench/FlowFunctions.Bench [-- --quick] [-- --azurite [--large N]] [-- --scenario kind:size [--azurite]]
+// (kind: baseline, fanout, map, chain, or latency with size = samples: patch/raise -> activity start, PatchLatency.cs)
 // Without --scenario, runs every scenario in its own child process (so that peak memory is per scenario) and prints
 // a table and the target verdicts. --json FILE also writes the raw results. --azurite runs the same scenarios on the
 // Azure Storage store (FLOWFUNCTIONS_BENCH_AZURE, else a local Azurite: the one already listening on 10000-10002, or
@@ -42,6 +43,11 @@ foreach (var scenario in plan)
     Console.Error.WriteLine($"running {scenario} ...");
     results[scenario] = await RunChildAsync(scenario, azure);
 }
+
+var latencyScenario = $"latency:{(quick ? 20 : 100)}";
+Console.Error.WriteLine($"running {latencyScenario} ...");
+var latency = await RunChildAsync(latencyScenario, azure);
+results[latencyScenario] = latency;
 
 if (jsonOut is not null)
 {
@@ -119,6 +125,19 @@ foreach (var scenario in plan.Where(s => !s.StartsWith("baseline", StringCompari
 }
 
 Console.WriteLine();
+Console.WriteLine($"Latency to the new node's activity start ({latency["samples"]} samples each; busy: {latency["busyInFlightRuns"]} fan-out runs in flight, {Num(latency, "busyBackgroundNodesPerSecond"):0} background nodes/s):");
+Console.WriteLine("| from | worker | p50 (ms) | p99 (ms) | max (ms) |");
+Console.WriteLine("|---|---|---:|---:|---:|");
+foreach (var from in new[] { "patch", "raise" })
+{
+    foreach (var load in new[] { "idle", "busy" })
+    {
+        var p = latency[load]![from]!.AsObject();
+        Console.WriteLine($"| {from} accepted | {load} | {Num(p, "p50"):0.0} | {Num(p, "p99"):0.0} | {Num(p, "max"):0.0} |");
+    }
+}
+
+Console.WriteLine();
 Console.WriteLine("Targets" + (azure ? " (Azure Storage store)" : string.Empty) + (quick ? " (quick run: sizes reduced, verdicts indicative only)" : string.Empty) + ":");
 var verdicts = new List<(string Name, bool Pass, string Detail)>();
 var peak = Num(results[$"fanout:{large}"], "peakWorkingSetMB");
@@ -142,6 +161,9 @@ if (azure)
         verdicts.Add(($"{scenario} HTTP requests/node <= 4", perNode <= 4, $"{perNode:0.00} ({(4 - perNode) / 4:+0%;-0%} margin)"));
     }
 }
+
+var busyPatch = Num(latency["busy"]!["patch"]!.AsObject(), "p50");
+verdicts.Add(("patch accepted -> activity start p50 < 100 ms, busy worker", busyPatch < 100, $"{busyPatch:0.0} ms"));
 
 foreach (var (name, pass, detail) in verdicts)
 {

@@ -25,6 +25,10 @@ internal static class Scenarios
         var parts = scenario.Split(':');
         var kind = parts[0];
         var size = int.Parse(parts[1], CultureInfo.InvariantCulture);
+        if (kind == "latency")
+        {
+            return await PatchLatency.RunChildAsync(size, azure);
+        }
 
         // Warm-up: the same shape at a small size in its own file (or name prefix), so that JIT and first-use costs do
         // not land in the measured run (they would flatter the larger size's ratio otherwise).

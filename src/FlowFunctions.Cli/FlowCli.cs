@@ -15,6 +15,7 @@ internal static class FlowCli
         {
             ValidateCommand.Create(stdout, stderr),
             RunCommand.Create(stdout, stderr),
+            RerunCommand.Create(stdout, stderr),
             StatusCommand.Create(stdout, stderr),
             RunsCommand.Create(stdout, stderr),
             EventsCommand.Create(stdout, stderr),

@@ -54,6 +54,11 @@ internal sealed class RunView(TextWriter output)
 
         var elapsed = (state.CompletedAt ?? state.StartedAt) - state.StartedAt;
         await output.WriteLineAsync($"Run {state.RunId} {state.Status} in {Format(elapsed)}{(state.Reason is null ? string.Empty : ": " + state.Reason)}");
+        if (state.RerunOf is { } source)
+        {
+            await output.WriteLineAsync($"Rerun of run {source.RunId} from '{source.FromNode}'");
+        }
+
         if (state.Outputs is { Count: > 0 } outputs)
         {
             await output.WriteLineAsync("Outputs: " + outputs.ToJsonString(CliJson.Options));

@@ -57,6 +57,28 @@ public sealed class FlowEngine : IAsyncDisposable
     public Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId = null, CancellationToken cancellationToken = default) =>
         Processor.StartRunAsync(spec, specText, inputs, runId, cancellationToken);
 
+    /// <summary>
+    /// Starts a new run of <paramref name="sourceRunId"/>'s current graph and inputs from <paramref name="fromNode"/>: the node
+    /// and what is downstream of it run, the other nodes are copied when they can be (<see cref="RunRerun"/>). The new run
+    /// records where it came from in <see cref="RunState.RerunOf"/>.
+    /// </summary>
+    public async Task<RerunResult> RerunAsync(string sourceRunId, string fromNode, string? runId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fromNode);
+        if (await GetRunAsync(sourceRunId, cancellationToken) is not { } source)
+        {
+            return new RerunResult(RerunOutcome.RunNotFound, $"no run '{sourceRunId}'", null);
+        }
+
+        if (RunRerun.Refusal(source, fromNode) is { } refusal)
+        {
+            return new RerunResult(source.Spec.Nodes.Any(n => n.Id == fromNode) ? RerunOutcome.Refused : RerunOutcome.NodeNotFound, refusal, null);
+        }
+
+        var id = await Processor.StartRerunAsync(source, fromNode, runId, cancellationToken);
+        return new RerunResult(RerunOutcome.Started, $"run {id} reruns run {sourceRunId} from '{fromNode}'", id);
+    }
+
     /// <summary>Asks a run to stop: pending nodes are cancelled and running activities told to stop.</summary>
     public Task<bool> CancelRunAsync(string runId, string? reason, CancellationToken cancellationToken = default) =>
         Processor.AppendEventAsync(runId, "cancel:" + Guid.NewGuid().ToString("N"), new RunEvent.RunCancelRequested(reason), cancellationToken);
@@ -180,9 +202,10 @@ public sealed class FlowEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// The run document (<c>flow status --output json</c>): <c>{"runId","status","outputs","nodes":{id:{status,attempts,output,error}}}</c>,
-    /// nodes in declared order with map children (<c>each[0]</c>...) after their map. The shape is a contract (issue 3):
-    /// <c>error</c> stays the message; the whole error is in the API node view (<see cref="ErrorDocument"/>).
+    /// The run document (<c>flow status --output json</c>): <c>{"runId","status","outputs","nodes":{id:{status,attempts,output,error}}}</c>
+    /// (and <c>"rerunOf": {"runId","fromNode"}</c> for a rerun),
+    /// nodes in declared order with map children (<c>each[0]</c>...) after their map. The node shape is a contract
+    /// (issue 3): <c>error</c> stays the message; the whole error is in the API node view (<see cref="ErrorDocument"/>).
     /// </summary>
     public static JsonObject RunDocument(RunState state)
     {
@@ -197,13 +220,19 @@ public sealed class FlowEngine : IAsyncDisposable
             }
         }
 
-        return new JsonObject
+        var document = new JsonObject
         {
             ["runId"] = state.RunId,
             ["status"] = state.Status.ToString(),
             ["outputs"] = state.Outputs?.DeepClone() ?? new JsonObject(),
             ["nodes"] = nodes,
         };
+        if (RunJson.WriteRerunSource(state.RerunOf) is { } rerunOf)
+        {
+            document["rerunOf"] = rerunOf;
+        }
+
+        return document;
     }
 
     private static JsonObject NodeDocument(NodeState node) => new()
@@ -240,11 +269,36 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <summary>An error kind as JSON shows it: <c>other</c>, <c>timeout</c>, <c>connection</c>, <c>httpStatus</c>, <c>deadline</c>.</summary>
     public static string ErrorKindName(ErrorKind kind) => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
 
-    /// <summary>The run's history: node transitions in order, each <c>{at, nodeId, from, to, attempt, detail}</c>.</summary>
-    public async Task<IReadOnlyList<JsonObject>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default) =>
-        [.. (await Store.Partitions.QueryAsync(runId, RunRows.HistoryPrefix, cancellationToken))
-            .SelectMany(r => JsonNode.Parse(r.Value)!["transitions"]!.AsArray())
-            .Select(t => t!.DeepClone().AsObject())];
+    /// <summary>
+    /// The run's history: node transitions in order, each <c>{at, nodeId, from, to, attempt, detail}</c>. The <c>$run</c>
+    /// entry of an applied graph patch also has <c>revision</c> and <c>mutation</c>, its row of the mutation log:
+    /// <c>{revision, author, at, reason, patch, result: {nodesAdded, nodesRemoved, nodesChanged, edgesAdded, edgesRemoved}}</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var mutations = (await Store.Partitions.QueryAsync(runId, RunRows.RevisionPrefix, cancellationToken))
+            .Select(r => JsonNode.Parse(r.Value)!.AsObject())
+            .ToDictionary(m => m["revision"]!.GetValue<int>());
+        var history = new List<JsonObject>();
+        foreach (var row in await Store.Partitions.QueryAsync(runId, RunRows.HistoryPrefix, cancellationToken))
+        {
+            foreach (var entry in JsonNode.Parse(row.Value)!["transitions"]!.AsArray().Select(t => t!.DeepClone().AsObject()))
+            {
+                if (entry["revision"]?.GetValue<int>() is { } revision && mutations.TryGetValue(revision, out var mutation))
+                {
+                    entry["mutation"] = mutation.DeepClone();
+                }
+                else
+                {
+                    entry.Remove("revision");
+                }
+
+                history.Add(entry);
+            }
+        }
+
+        return history;
+    }
 
     /// <summary>Lists runs newest first.</summary>
     public Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => Store.Runs.ListAsync(query, cancellationToken);

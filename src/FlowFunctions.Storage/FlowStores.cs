@@ -1,3 +1,4 @@
+using Azure.Core;
 using FlowFunctions.Storage.Azure;
 using FlowFunctions.Storage.Sqlite;
 
@@ -10,12 +11,18 @@ public static class FlowStores
     /// <paramref name="store"/> is an Azure Storage connection string when it has a <c>key=value</c> pair
     /// (<c>UseDevelopmentStorage=true</c>, <c>AccountName=...;AccountKey=...</c>, <c>TableEndpoint=...</c>), else a SQLite file path.
     /// </summary>
+    /// <param name="store">The SQLite file path or the connection string.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="credential">
+    /// The Entra ID credential of an Azure store without AccountKey (e.g. the app's managed identity); null means
+    /// <c>DefaultAzureCredential</c>. Ignored by SQLite and by connection strings with a key.
+    /// </param>
     /// <exception cref="FormatException">A connection string is malformed.</exception>
-    public static IFlowStore Open(string store, TimeProvider timeProvider)
+    public static IFlowStore Open(string store, TimeProvider timeProvider, TokenCredential? credential = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(store);
         return IsConnectionString(store)
-            ? new AzureFlowStore(store, timeProvider)
+            ? new AzureFlowStore(store, timeProvider, new AzureFlowStoreOptions { Credential = credential })
             : new SqliteFlowStore(store, timeProvider);
     }
 

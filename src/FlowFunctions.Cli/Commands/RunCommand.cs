@@ -52,52 +52,72 @@ internal static class RunCommand
                 return ExitCodes.Invalid;
             }
 
-            TimeSpan? waitLimit = null;
-            if (parsed.GetValue(timeout) is { } timeoutText)
+            var (timeoutOk, waitLimit) = await TryParseTimeoutAsync(parsed.GetValue(timeout), stderr);
+            if (!timeoutOk)
             {
-                if (!Duration.TryParse(timeoutText, out var parsedTimeout, out var error) || parsedTimeout <= TimeSpan.Zero)
-                {
-                    await stderr.WriteLineAsync($"flow: --timeout: {error ?? "must be longer than zero"}");
-                    return ExitCodes.Invalid;
-                }
-
-                waitLimit = parsedTimeout;
+                return ExitCodes.Invalid;
             }
 
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost));
             var runId = await engine.StartRunAsync(spec, File.ReadAllText(path), inputs, cancellationToken: cancellationToken);
-            if (parsed.GetValue(detach))
-            {
-                await stdout.WriteLineAsync(runId);
-                return ExitCodes.Ok;
-            }
-
-            var json = parsed.GetValue(output) == "json";
-            var view = json ? null : new RunView(stdout);
-            var state = await WorkUntilDoneAsync(engine, runId, waitLimit, view, cancellationToken);
-            if (json)
-            {
-                await stdout.WriteLineAsync(FlowEngine.RunDocument(state).ToJsonString(CliJson.Options));
-            }
-            else
-            {
-                await RunView.WriteSummaryAsync(state, stdout, tableShown: view!.IsLive);
-            }
-
-            if (!state.IsTerminal)
-            {
-                await stderr.WriteLineAsync($"flow: stopped waiting after {Duration.Format(waitLimit ?? TimeSpan.Zero)}; the run is {state.Status}. Continue it with 'flow worker' and check it with 'flow status {runId}'.");
-                return ExitCodes.RunFailed;
-            }
-
-            if (state.Status != RunStatus.Succeeded)
-            {
-                await stderr.WriteLineAsync($"flow: run {runId} {state.Status.ToString().ToLowerInvariant()}: {state.Reason}");
-            }
-
-            return state.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.RunFailed;
+            return await FollowAsync(engine, runId, parsed.GetValue(detach), parsed.GetValue(output) == "json", waitLimit, stdout, stderr, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Parses <c>--timeout</c> (absent: no limit); reports a bad value on <paramref name="stderr"/>.</summary>
+    internal static async Task<(bool Ok, TimeSpan? Limit)> TryParseTimeoutAsync(string? text, TextWriter stderr)
+    {
+        if (text is null)
+        {
+            return (true, null);
+        }
+
+        if (!Duration.TryParse(text, out var limit, out var error) || limit <= TimeSpan.Zero)
+        {
+            await stderr.WriteLineAsync($"flow: --timeout: {error ?? "must be longer than zero"}");
+            return (false, null);
+        }
+
+        return (true, limit);
+    }
+
+    /// <summary>
+    /// After a run started: with <paramref name="detach"/> prints its id and returns 0; otherwise works it with an embedded worker
+    /// until it is terminal (or paused, or <paramref name="waitLimit"/> passes), prints the summary (or the run document) and
+    /// returns 0 when it succeeded, 1 otherwise.
+    /// </summary>
+    internal static async Task<int> FollowAsync(FlowEngine engine, string runId, bool detach, bool json, TimeSpan? waitLimit, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (detach)
+        {
+            await stdout.WriteLineAsync(runId);
+            return ExitCodes.Ok;
+        }
+
+        var view = json ? null : new RunView(stdout);
+        var state = await WorkUntilDoneAsync(engine, runId, waitLimit, view, cancellationToken);
+        if (json)
+        {
+            await stdout.WriteLineAsync(FlowEngine.RunDocument(state).ToJsonString(CliJson.Options));
+        }
+        else
+        {
+            await RunView.WriteSummaryAsync(state, stdout, tableShown: view!.IsLive);
+        }
+
+        if (!state.IsTerminal)
+        {
+            await stderr.WriteLineAsync($"flow: stopped waiting after {Duration.Format(waitLimit ?? TimeSpan.Zero)}; the run is {state.Status}. Continue it with 'flow worker' and check it with 'flow status {runId}'.");
+            return ExitCodes.RunFailed;
+        }
+
+        if (state.Status != RunStatus.Succeeded)
+        {
+            await stderr.WriteLineAsync($"flow: run {runId} {state.Status.ToString().ToLowerInvariant()}: {state.Reason}");
+        }
+
+        return state.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.RunFailed;
     }
 
     private static async Task<RunState> WorkUntilDoneAsync(FlowEngine engine, string runId, TimeSpan? waitLimit, RunView? view, CancellationToken cancellationToken)

@@ -20,6 +20,11 @@ public static class RunDecider
             return state is null ? RunTransition.Start(started, context) : new Decision(state, []);
         }
 
+        if (evt is RunEvent.RunRerunStarted rerun)
+        {
+            return state is null ? RunRerun.Start(rerun, context) : new Decision(state, []);
+        }
+
         if (state is null)
         {
             throw new ArgumentException($"{evt.GetType().Name} arrived for a run that has not started", nameof(state));

@@ -20,6 +20,12 @@ public abstract record RunEvent
     /// <param name="SpecSource">The spec document (needed to patch the graph later), when known.</param>
     public sealed record RunStarted(string RunId, FlowSpec Spec, JsonObject? Inputs, JsonObject? SpecSource = null) : RunEvent;
 
+    /// <summary>Starts a rerun of <paramref name="Source"/> from <paramref name="FromNode"/> (see <see cref="RunRerun"/>; check <see cref="RunRerun.Refusal"/> first).</summary>
+    /// <param name="RunId">The new run's id.</param>
+    /// <param name="Source">The source run's current state.</param>
+    /// <param name="FromNode">The top-level node to rerun from.</param>
+    public sealed record RunRerunStarted(string RunId, RunState Source, string FromNode) : RunEvent;
+
     /// <summary>An activity finished with an output.</summary>
     /// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
     /// <param name="Attempt">The attempt token of the work item.</param>

@@ -55,6 +55,9 @@ public sealed record RunState
     /// <summary>The ids of external events already applied (a repeated raise with one of them is ignored).</summary>
     public ImmutableHashSet<string> SeenEventIds { get; init; } = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
 
+    /// <summary>The run and node this run is a rerun of, or null for a run started from a spec.</summary>
+    public RerunSource? RerunOf { get; init; }
+
     /// <summary>Whether the run is in a terminal status.</summary>
     public bool IsTerminal => Status.IsTerminal();
 }

@@ -133,6 +133,10 @@ internal static class RunJson
         _ => throw new ArgumentException($"{evt.GetType().Name} is not stored in an inbox", nameof(evt)),
     };
 
+    /// <summary><c>{"runId", "fromNode"}</c> of a rerun, or null.</summary>
+    public static JsonObject? WriteRerunSource(RerunSource? source) =>
+        source is null ? null : new JsonObject { ["runId"] = source.RunId, ["fromNode"] = source.FromNode };
+
     /// <summary>A mutation-log row: who, when, why, the patch and what it changed.</summary>
     public static JsonObject WriteMutation(GraphMutation m) => new()
     {

@@ -68,7 +68,26 @@ public sealed class RunProcessor
     {
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
-        var decision = RunDecider.Decide(null, new RunEvent.RunStarted(runId, spec, inputs, RunStateStore.SpecSource(specText)), Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
+        await StartAsync(runId, specHash, new RunEvent.RunStarted(runId, spec, inputs, RunStateStore.SpecSource(specText)), cancellationToken);
+        return runId;
+    }
+
+    /// <summary>
+    /// Creates a rerun of <paramref name="source"/> from <paramref name="fromNode"/> (checked with <see cref="RunRerun.Refusal"/>
+    /// first) on the source's current graph, committed like <see cref="StartRunAsync"/>; returns the new run's id.
+    /// </summary>
+    public async Task<string> StartRerunAsync(RunState source, string fromNode, string? runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        runId ??= NewRunId();
+        var specHash = await _states.PutSpecAsync((source.SpecSource ?? throw new ArgumentException($"run {source.RunId} has no spec document", nameof(source))).ToJsonString(), source.Spec, cancellationToken);
+        await StartAsync(runId, specHash, new RunEvent.RunRerunStarted(runId, source, fromNode), cancellationToken);
+        return runId;
+    }
+
+    private async Task StartAsync(string runId, string specHash, RunEvent start, CancellationToken cancellationToken)
+    {
+        var decision = RunDecider.Decide(null, start, Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
         var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, cancellationToken);
         AddOutboxAndHistory(rows, decision.Effects, decision.Transitions, 1);
         if (await _store.Partitions.GetAsync(runId, RunRows.Header, cancellationToken) is not null)
@@ -97,7 +116,6 @@ public sealed class RunProcessor
 
         _states.Remember(new StoredRun(decision.State, sequence, specHash));
         await DispatchAsync(runId, sequence, decision.Effects, cancellationToken);
-        return runId;
     }
 
     /// <summary>Stores an event in a run's inbox (idempotent by <paramref name="eventId"/>) and wakes the run. False if it was already there.</summary>
@@ -251,7 +269,7 @@ public sealed class RunProcessor
         var state = run.State;
         var effects = new List<Effect>();
         var transitions = new List<NodeTransition>();
-        var notes = new List<(RunStatus Status, string Note)>();
+        var notes = new List<(RunStatus Status, string Note, int? Revision)>();
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var consumed = new List<string>();
         var mutations = new List<GraphMutation>();
@@ -267,7 +285,7 @@ public sealed class RunProcessor
             state = decision.State;
             effects.AddRange(decision.Effects);
             transitions.AddRange(decision.Transitions);
-            notes.AddRange(decision.RunNotes.Select(n => (decision.State.Status, n)));
+            notes.AddRange(decision.RunNotes.Select(n => (decision.State.Status, n, decision.Mutation?.Revision)));
             changed.UnionWith(decision.ChangedNodes);
             if (decision.Mutation is { } mutation)
             {
@@ -311,7 +329,7 @@ public sealed class RunProcessor
     /// <summary>The node id of run-level history records (control commands applied or refused).</summary>
     public const string RunHistoryId = "$run";
 
-    private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence, IReadOnlyList<(RunStatus Status, string Note)>? notes = null)
+    private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence, IReadOnlyList<(RunStatus Status, string Note, int? Revision)>? notes = null)
     {
         // The same effect id twice in one episode (e.g. two ContinueRun) is one effect.
         foreach (var effect in effects.GroupBy(e => e.EffectId).Select(g => g.Last()))
@@ -331,6 +349,7 @@ public sealed class RunProcessor
             .Concat((notes ?? []).Select(n => (JsonNode)new JsonObject
             {
                 ["at"] = at, ["nodeId"] = RunHistoryId, ["from"] = null, ["to"] = n.Status.ToString(), ["attempt"] = 0, ["detail"] = n.Note,
+                ["revision"] = n.Revision,
             }))
             .Chunk(HistoryRowSize)
             .ToList();

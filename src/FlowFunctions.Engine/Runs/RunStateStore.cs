@@ -158,6 +158,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             SeenEventIds = head["seenEventIds"] is JsonArray seen
                 ? seen.Select(x => x!.GetValue<string>()).ToImmutableHashSet(StringComparer.Ordinal)
                 : ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal),
+            RerunOf = head["rerunOf"] is JsonObject rerunOf ? new RerunSource(rerunOf["runId"]!.GetValue<string>(), rerunOf["fromNode"]!.GetValue<string>()) : null,
         };
         var pending = head["pendingCommit"]?.AsObject().DeepClone().AsObject();
         var loaded = new StoredRun(state, sequence, specHash, pending);
@@ -279,6 +280,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
         ["withOverrides"] = state.WithOverrides.IsEmpty ? null : new JsonObject(state.WithOverrides.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value.DeepClone()))),
         ["pendingEvents"] = state.PendingEvents.IsEmpty ? null : new JsonObject(state.PendingEvents.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)new JsonArray([.. p.Value.Select(x => x?.DeepClone())])))),
         ["seenEventIds"] = state.SeenEventIds.IsEmpty ? null : new JsonArray([.. state.SeenEventIds.Order(StringComparer.Ordinal).Select(x => (JsonNode)x)]),
+        ["rerunOf"] = RunJson.WriteRerunSource(state.RerunOf),
     };
 
     /// <summary>

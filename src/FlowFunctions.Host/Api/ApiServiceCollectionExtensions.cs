@@ -16,7 +16,10 @@ internal static class ApiServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<FlowHostOptions>, FlowHostOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(provider => FlowStores.Open(provider.GetRequiredService<IOptions<FlowHostOptions>>().Value.Store, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => FlowStores.Open(
+            provider.GetRequiredService<IOptions<FlowHostOptions>>().Value.Store,
+            provider.GetRequiredService<TimeProvider>(),
+            Functions.HandlerStore.Credential(provider.GetRequiredService<IConfiguration>())));
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<FlowHostOptions>>().Value;

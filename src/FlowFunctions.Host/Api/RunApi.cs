@@ -26,6 +26,7 @@ internal static class RunApi
         api.MapGet("/runs/{id}/nodes/{nodeId}", NodeAsync);
         api.MapPost("/runs/{id}/cancel", CancelAsync);
         api.MapPost("/runs/{id}/patch", PatchAsync);
+        api.MapPost("/runs/{id}/rerun", RerunAsync);
         api.MapPost("/runs/{id}/pause", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
             ControlAsync(id, null, request, engine, options, [], _ => new RunEvent.RunPauseRequested(), ct));
         api.MapPost("/runs/{id}/resume", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
@@ -502,6 +503,58 @@ internal static class RunApi
                 ["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id),
             }, statusCode: StatusCodes.Status202Accepted),
         };
+    }
+
+    /// <summary>
+    /// Starts a rerun of the run from the node named by the body's 'from': 202 with the new run's Location and the body
+    /// POST /api/runs answers with; 400 when 'from' is missing or not a string, 404 for an unknown run or node, 409
+    /// command-refused when a node upstream of it cannot be copied.
+    /// </summary>
+    private static async Task<IResult> RerunAsync(string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct)
+    {
+        var (bytes, problem) = await RequestBodies.ReadAsync(request, options.Value.MaxRequestBodyBytes, acceptYaml: false, optional: false, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (body, malformed) = RequestBodies.ParseObject(bytes!);
+        if (malformed is not null)
+        {
+            return malformed;
+        }
+
+        var root = body!;
+        if (root.Select(p => p.Key).FirstOrDefault(k => k != "from") is { } unknown)
+        {
+            return Invalid($"unknown property '{unknown}'; a rerun request has only 'from'");
+        }
+
+        if (root["from"] is not JsonValue from || from.GetValueKind() != JsonValueKind.String || from.GetValue<string>().Length == 0)
+        {
+            return Invalid(root["from"] is null
+                ? "'from' is required: the id of the node to rerun from"
+                : $"'from' must be a node id (a non-empty string), not {RequestBodies.Describe(root["from"])}");
+        }
+
+        if (await LoadAsync(engine, id, ct) is null)
+        {
+            return RunNotFound(id);
+        }
+
+        var result = await engine.RerunAsync(id, from.GetValue<string>(), cancellationToken: ct);
+        switch (result.Outcome)
+        {
+            case RerunOutcome.Started:
+                var accepted = RunViews.Accepted(BaseUrl(request), result.RunId!, RunStatus.Running);
+                return new AcceptedWithLocation(accepted["statusQueryUri"]!.GetValue<string>(), TypedResults.Json(accepted, statusCode: StatusCodes.Status202Accepted));
+            case RerunOutcome.RunNotFound:
+                return RunNotFound(id);
+            case RerunOutcome.NodeNotFound:
+                return Problems.Result(Problems.NodeNotFound, result.Message);
+            default:
+                return Problems.Result(Problems.CommandRefused, result.Message);
+        }
     }
 
     private static async Task<IResult> ArtifactAsync(string hash, HttpContext context, FlowEngine engine, CancellationToken ct)

@@ -24,8 +24,14 @@ internal static class FunctionNames
     /// <summary>HTTP trigger forwarding <c>/api/*</c> to the API (enableForwardingHttpRequest); no endpoint of ours.</summary>
     public const string Api = "api";
 
-    /// <summary>The Storage queue of start-run messages (without the store's name prefix), also the Service Bus queue's name.</summary>
+    /// <summary>The Storage queue of start-run messages (without the store's name prefix).</summary>
     public const string StartQueue = "flow-start";
+
+    /// <summary>The Service Bus queue of start-run messages (infra/app/service-bus.bicep creates it).</summary>
+    public const string ServiceBusStartQueue = "start-run";
+
+    /// <summary>The connection name of the Service Bus trigger: the prefix of its app settings.</summary>
+    public const string ServiceBusConnection = "ServiceBusConnection";
 
     /// <summary>The binding name of the trigger in every queue and Service Bus function.json.</summary>
     public const string MessageBinding = "message";

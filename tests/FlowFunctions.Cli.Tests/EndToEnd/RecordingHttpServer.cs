@@ -8,10 +8,16 @@ using System.Text.Json.Nodes;
 namespace FlowFunctions.Cli.Tests.EndToEnd;
 
 /// <summary>
-/// One request as the server saw it: which node sent it and when (on the test's shared clock), and from which local port
-/// of the sender (each request has its own connection, so the port tells which process sent it; see <see cref="FlowProcess.PortsConnectedTo"/>).
+/// One request as the server saw it: which node sent it and when (on the test's shared clock), from which local port of
+/// the sender (each request has its own connection, so while it is open the port tells which process sent it; see
+/// <see cref="FlowProcess.PortsConnectedTo"/>), and when its answer was written (null while it is in flight). Ports are
+/// reused once a connection closes, so a port identifies a sender only among the requests in flight.
 /// </summary>
-internal sealed record RecordedRequest(int Sequence, string Node, string Method, string Path, TimeSpan At, int RemotePort = 0);
+internal sealed record RecordedRequest(int Sequence, string Node, string Method, string Path, TimeSpan At, int RemotePort = 0, TimeSpan? AnsweredAt = null)
+{
+    /// <summary>Whether the request had been received and not yet answered at <paramref name="time"/>.</summary>
+    public bool InFlightAt(TimeSpan time) => At <= time && (AnsweredAt is null || AnsweredAt >= time);
+}
 
 /// <summary>
 /// A minimal HTTP/1.1 server on 127.0.0.1 that records every complete request and answers a JSON body that depends
@@ -107,9 +113,11 @@ internal sealed class RecordingHttpServer : IAsyncDisposable
                 var (method, path, headers, body) = request.Value;
                 var node = headers.GetValueOrDefault("x-flow-node", "?");
                 var remotePort = (client.Client.RemoteEndPoint as IPEndPoint)?.Port ?? 0;
+                RecordedRequest recorded;
                 lock (_requests)
                 {
-                    _requests.Add(new RecordedRequest(_requests.Count + 1, node, method, path, acceptedAt, remotePort));
+                    recorded = new RecordedRequest(_requests.Count + 1, node, method, path, acceptedAt, remotePort);
+                    _requests.Add(recorded);
                 }
 
                 int delay;
@@ -125,6 +133,14 @@ internal sealed class RecordingHttpServer : IAsyncDisposable
                     + $"Content-Length: {answer.Length.ToString(CultureInfo.InvariantCulture)}\r\nConnection: close\r\n\r\n");
                 await stream.WriteAsync(head, _stop.Token);
                 await stream.WriteAsync(answer, _stop.Token);
+                lock (_requests)
+                {
+                    var index = _requests.IndexOf(recorded);
+                    if (index >= 0)
+                    {
+                        _requests[index] = recorded with { AnsweredAt = _clock.Elapsed };
+                    }
+                }
             }
             catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {

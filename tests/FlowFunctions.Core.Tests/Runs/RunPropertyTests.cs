@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Parsing;
 using FlowFunctions.Core.Specs;
@@ -263,6 +264,88 @@ public class RunPropertyTests
         }
     }
 
+    /// <summary>
+    /// Random graph patches (valid or not) interleaved with random completions, duplicates and stale results: the graph
+    /// never gets a cycle or a dangling need, no node is lost (only an applied removeNode removes one, and every node of
+    /// the final graph ends terminal), and no node is dispatched twice within one incarnation and attempt, nor again
+    /// once it succeeded.
+    /// </summary>
+    [Fact]
+    public void RandomPatchesInterleavedWithCompletions_NeverCycle_NeverLoseANode_NeverRunANodeTwice()
+    {
+        var applied = 0;
+        var refused = 0;
+        ForAllRuns(23UL, (_, simulation) =>
+        {
+            var dispatched = new HashSet<(string, int, int)>();
+            var succeeded = new HashSet<(string, int)>();
+            foreach (var (step, stepIndex) in simulation.Steps.Select((s, i) => (s, i)))
+            {
+                var state = step.Decision.State;
+                ShouldBeAcyclic(state, $"step {stepIndex}");
+                if (step.Event is RunEvent.GraphPatchRequested patch)
+                {
+                    var before = step.Before!.Nodes.Keys.ToHashSet(StringComparer.Ordinal);
+                    if (step.Decision.Mutation is { } mutation)
+                    {
+                        applied++;
+                        var removable = patch.Patch.Operations.OfType<PatchOperation.RemoveNode>().Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
+                        mutation.Diff.NodesRemoved.ShouldAllBe(id => removable.Contains(id), $"step {stepIndex} removed a node no removeNode named");
+                        before.ExceptWith(mutation.Diff.NodesRemoved);
+                        before.UnionWith(mutation.Diff.NodesAdded);
+                    }
+                    else
+                    {
+                        refused++;
+                        step.Decision.Refusal.ShouldNotBeNull($"step {stepIndex}: a patch neither applied nor refused");
+                        state.ShouldBeSameAs(step.Before, $"refused patch at step {stepIndex} changed the run");
+                    }
+
+                    state.Nodes.Keys.Order(StringComparer.Ordinal).ShouldBe(before.Order(StringComparer.Ordinal), $"nodes after the patch at step {stepIndex}");
+                }
+                else if (step.Before is { } previous)
+                {
+                    state.Nodes.Keys.Order(StringComparer.Ordinal).ShouldBe(previous.Nodes.Keys.Order(StringComparer.Ordinal), $"step {stepIndex} ({step.Event}) changed the node set");
+                }
+
+                foreach (var activity in step.Decision.Effects.OfType<Effect.ScheduleActivity>())
+                {
+                    dispatched.Add((activity.NodeId, activity.Incarnation, activity.Attempt)).ShouldBeTrue($"{activity.NodeId} incarnation {activity.Incarnation} attempt {activity.Attempt} dispatched twice (step {stepIndex})");
+                    succeeded.ShouldNotContain((activity.NodeId, activity.Incarnation), $"{activity.NodeId} dispatched again after it succeeded (step {stepIndex})");
+                }
+
+                foreach (var node in AllNodes(state).Where(n => n.Status.IsSuccess()))
+                {
+                    succeeded.Add((node.Id, node.Incarnation));
+                }
+            }
+
+            simulation.State.IsTerminal.ShouldBeTrue($"the run ended {simulation.State.Status}");
+            foreach (var node in AllNodes(simulation.State))
+            {
+                node.Status.IsTerminal().ShouldBeTrue($"node {node.Id} ended {node.Status}");
+            }
+        }, patchRate: 30);
+
+        applied.ShouldBeGreaterThan(Cases / 2, "too few patches were applied for the property to mean much");
+        refused.ShouldBeGreaterThan(Cases / 2, "too few patches were refused for the property to mean much");
+    }
+
+    private static void ShouldBeAcyclic(RunState state, string where)
+    {
+        var byId = state.Spec.Nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
+        byId.Keys.Order(StringComparer.Ordinal).ShouldBe(state.Nodes.Keys.Order(StringComparer.Ordinal), $"{where}: spec and node states disagree");
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        var remaining = byId.Values.ToList();
+        while (remaining.Count > 0)
+        {
+            var ready = remaining.Where(n => n.Needs.All(done.Contains)).ToList();
+            ready.ShouldNotBeEmpty($"{where}: a cycle or a dangling need among {string.Join(", ", remaining.Select(n => $"{n.Id}<-[{string.Join(",", n.Needs)}]"))}");
+            done.UnionWith(ready.Select(n => n.Id));
+            remaining.RemoveAll(ready.Contains);
+        }
+    }
+
     [Fact]
     public void GeneratedAcyclicSpecs_AlwaysValidate()
     {
@@ -336,11 +419,12 @@ public class RunPropertyTests
     /// Runs a simulation per case and checks it; a failure reports the case seed, the spec and the run's tail. To replay
     /// one case: <c>SpecGenerator.Generate(seed)</c>, then <c>new RunSimulator(spec, seed, SimulationOptions.Random(new Random(seed ^ 0x5EED))).Run()</c>.
     /// </summary>
-    private static void ForAllRuns(ulong seed, Action<GeneratedSpec, RunSimulator> check) => ForAllSeeds(seed, caseSeed =>
+    private static void ForAllRuns(ulong seed, Action<GeneratedSpec, RunSimulator> check, int patchRate = 0) => ForAllSeeds(seed, caseSeed =>
     {
         var generated = SpecGenerator.Generate(caseSeed);
-        var options = SimulationOptions.Random(new Random(caseSeed ^ 0x5EED));
-        var simulation = new RunSimulator(generated.Spec, caseSeed, options).Run();
+        var options = SimulationOptions.Random(new Random(caseSeed ^ 0x5EED)) with { PatchRate = patchRate };
+        var source = patchRate > 0 ? (JsonObject)SourceReader.Read(generated.Yaml, SpecFormat.Yaml).Root! : null;
+        var simulation = new RunSimulator(generated.Spec, caseSeed, options, source).Run();
         try
         {
             check(generated, simulation);

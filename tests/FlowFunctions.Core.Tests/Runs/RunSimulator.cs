@@ -11,7 +11,8 @@ namespace FlowFunctions.Core.Tests.Runs;
 /// <param name="MaxDispatches">The per-decision budget; small budgets force <see cref="Effect.ContinueRun"/>.</param>
 /// <param name="NoiseRate">How often (out of 100 steps) a duplicate or stale event is delivered instead of real work.</param>
 /// <param name="InlineRetries">Whether a work item may perform several executions (what <see cref="Effect.ScheduleActivity.MaxExecutions"/> allows).</param>
-internal sealed record SimulationOptions(bool RandomFailures, int MaxDispatches, int NoiseRate, bool InlineRetries)
+/// <param name="PatchRate">How often (out of 100 steps) a random graph patch (valid or not) arrives, at most <see cref="RunSimulator.MaxPatches"/> per run.</param>
+internal sealed record SimulationOptions(bool RandomFailures, int MaxDispatches, int NoiseRate, bool InlineRetries, int PatchRate = 0)
 {
     public static SimulationOptions Random(Random random) => new(
         random.Next(3) == 0,
@@ -20,7 +21,7 @@ internal sealed record SimulationOptions(bool RandomFailures, int MaxDispatches,
         random.Next(2) == 0);
 
     public override string ToString() =>
-        $"randomFailures={RandomFailures} maxDispatches={(MaxDispatches == int.MaxValue ? "unbounded" : MaxDispatches.ToString(CultureInfo.InvariantCulture))} noise={NoiseRate}% inlineRetries={InlineRetries}";
+        $"randomFailures={RandomFailures} maxDispatches={(MaxDispatches == int.MaxValue ? "unbounded" : MaxDispatches.ToString(CultureInfo.InvariantCulture))} noise={NoiseRate}% inlineRetries={InlineRetries} patches={PatchRate}%";
 }
 
 /// <summary>Why an event was delivered.</summary>
@@ -37,6 +38,9 @@ internal enum StepKind
 
     /// <summary>A result for work that is no longer outstanding (completed, cancelled, or an older attempt).</summary>
     Stale,
+
+    /// <summary>A random graph patch (applied or refused by the decision function).</summary>
+    Patch,
 }
 
 /// <summary>One decision: the state before, the event, the context and what Decide returned.</summary>
@@ -52,9 +56,12 @@ internal sealed class RunSimulator
 {
     public const int MaxSteps = 20_000;
 
+    public const int MaxPatches = 8;
+
     private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly FlowSpec _spec;
+    private readonly JsonObject? _specSource;
     private readonly SimulationOptions _options;
     private readonly Random _random;
     private readonly List<Effect> _outstanding = [];
@@ -63,10 +70,12 @@ internal sealed class RunSimulator
     private readonly List<SimulationStep> _steps = [];
     private readonly HashSet<string> _disturbed = new(StringComparer.Ordinal);
     private DateTimeOffset _now = Epoch;
+    private int _patches;
 
-    public RunSimulator(FlowSpec spec, int seed, SimulationOptions options)
+    public RunSimulator(FlowSpec spec, int seed, SimulationOptions options, JsonObject? specSource = null)
     {
         _spec = spec;
+        _specSource = specSource;
         _options = options;
         _random = new Random(seed);
     }
@@ -83,9 +92,17 @@ internal sealed class RunSimulator
     /// <summary>Runs until the run is terminal, nothing is outstanding, or <see cref="MaxSteps"/> decisions were made.</summary>
     public RunSimulator Run()
     {
-        Deliver(StepKind.Start, null, new RunEvent.RunStarted("run-1", _spec, null));
+        Deliver(StepKind.Start, null, new RunEvent.RunStarted("run-1", _spec, null, _specSource));
         while (!State.IsTerminal && _steps.Count < MaxSteps)
         {
+            // Drawn only when patches are on, so the runs of the other properties stay what their seeds made them.
+            if (_options.PatchRate > 0 && _patches < MaxPatches && _random.Next(100) < _options.PatchRate)
+            {
+                _patches++;
+                Deliver(StepKind.Patch, State, new RunEvent.GraphPatchRequested(RandomPatch(), "simulator"));
+                continue;
+            }
+
             if (_random.Next(100) < _options.NoiseRate && TryNoise())
             {
                 continue;
@@ -242,6 +259,67 @@ internal sealed class RunSimulator
 
         Deliver(StepKind.Stale, State, stale);
         return true;
+    }
+
+    /// <summary>
+    /// One to three random operations over the current graph: new echo nodes needing random nodes (and sometimes needed by
+    /// one), edges between random nodes (which may close a cycle or give a started node new needs), removed edges and
+    /// nodes, updated <c>with</c>s. Many are invalid; the decision function must refuse those whole.
+    /// </summary>
+    private GraphPatch RandomPatch()
+    {
+        var ids = State.Spec.Nodes.Select(n => n.Id).ToList();
+        string Any() => ids[_random.Next(ids.Count)];
+        var operations = new JsonArray();
+        for (var i = _random.Next(1, 4); i > 0; i--)
+        {
+            switch (_random.Next(6))
+            {
+                case 0 or 1:
+                    var id = $"p{_patches}x{i}";
+                    var needs = new JsonArray([.. ids.Where(_ => _random.Next(4) == 0).Select(n => (JsonNode)n)]);
+                    operations.Add(new JsonObject { ["op"] = "addNode", ["node"] = new JsonObject { ["id"] = id, ["type"] = "echo", ["needs"] = needs, ["with"] = id } });
+                    if (_random.Next(3) == 0)
+                    {
+                        operations.Add(new JsonObject { ["op"] = "addEdge", ["from"] = id, ["to"] = Any() });
+                    }
+
+                    ids.Add(id);
+                    break;
+                case 2:
+                    operations.Add(new JsonObject { ["op"] = "addEdge", ["from"] = Any(), ["to"] = Any() });
+                    break;
+                case 3:
+                    var edges = State.Spec.Nodes.SelectMany(n => n.Needs.Select(need => (From: need, To: n.Id))).ToList();
+                    if (edges.Count > 0)
+                    {
+                        var (from, to) = edges[_random.Next(edges.Count)];
+                        operations.Add(new JsonObject { ["op"] = "removeEdge", ["from"] = from, ["to"] = to });
+                    }
+
+                    break;
+                case 4:
+                    operations.Add(new JsonObject { ["op"] = "removeNode", ["id"] = Any() });
+                    break;
+                default:
+                    operations.Add(new JsonObject { ["op"] = "updateNode", ["id"] = Any(), ["with"] = new JsonObject { ["v"] = _random.Next(100) } });
+                    break;
+            }
+        }
+
+        if (operations.Count == 0)
+        {
+            operations.Add(new JsonObject { ["op"] = "updateNode", ["id"] = Any(), ["with"] = "touched" });
+        }
+
+        var document = new JsonObject { ["reason"] = "random", ["operations"] = operations };
+        if (_random.Next(4) == 0)
+        {
+            document["expectedRevision"] = Math.Max(1, State.GraphRevision - _random.Next(2));
+        }
+
+        var (patch, errors) = GraphPatch.Parse(document);
+        return patch ?? throw new InvalidOperationException($"the simulator built an unparsable patch: {string.Join("; ", errors)}\n{document}");
     }
 
     /// <summary>What the executor would report for a work item: one execution, or several when inline retries are on.</summary>

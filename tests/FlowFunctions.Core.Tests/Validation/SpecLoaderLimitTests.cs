@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using FlowFunctions.Core.Parsing;
 using FlowFunctions.Core.Validation;
@@ -41,16 +40,14 @@ public class SpecLoaderLimitTests
     [Theory]
     [InlineData(SpecFormat.Yaml)]
     [InlineData(SpecFormat.Json)]
-    public void Load_10000NodeChainReadingTheFirstNode_IsValidAndQuick(SpecFormat format)
+    public void Load_10000NodeChainReadingTheFirstNode_IsValid(SpecFormat format)
     {
         var text = Chain(SpecLoader.MaxNodes, format);
-        var watch = Stopwatch.StartNew();
 
         var result = SpecLoader.Load(text, format);
 
         result.Errors.ShouldBeEmpty();
         result.Spec!.Nodes.Length.ShouldBe(10_000);
-        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5));
     }
 
     [Theory]

@@ -7,16 +7,37 @@ using FlowFunctions.Storage.Sqlite;
 
 namespace FlowFunctions.Engine.Tests.Runs;
 
-/// <summary>A real engine over a real SQLite file in a temp directory.</summary>
+/// <summary>
+/// A real engine over a real SQLite file in a temp directory, or, with <c>store: "azurite"</c>, over Azure Storage (the
+/// account of FLOWFUNCTIONS_TEST_AZURE, Azurite under ./test.sh) in a name prefix of its own.
+/// </summary>
 internal sealed class EngineFixture : IAsyncDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("flow-engine-").FullName;
+    /// <summary>The <c>FLOWFUNCTIONS_TEST_AZURE</c> variable: an Azure Storage connection string, set by ./test.sh.</summary>
+    public const string AzureVariable = "FLOWFUNCTIONS_TEST_AZURE";
 
-    public EngineFixture(EngineOptions? options = null, Func<IFlowStore, IFlowStore>? decorate = null)
+    private readonly string _dir = Directory.CreateTempSubdirectory("flow-engine-").FullName;
+    private readonly string? _azure;
+
+    public EngineFixture(EngineOptions? options = null, Func<IFlowStore, IFlowStore>? decorate = null, string store = "sqlite")
     {
         Options = options ?? new EngineOptions();
+        _azure = store switch
+        {
+            "sqlite" => null,
+            "azurite" => (Environment.GetEnvironmentVariable(AzureVariable) ?? throw new InvalidOperationException($"{AzureVariable} is not set"))
+                .TrimEnd(';') + ";NamePrefix=eng" + Guid.NewGuid().ToString("N")[..12],
+            _ => throw new ArgumentOutOfRangeException(nameof(store), store, "sqlite or azurite"),
+        };
         Engine = Open(decorate);
     }
+
+    /// <summary>
+    /// The stores the end-to-end scenarios run on: SQLite always, Azurite when FLOWFUNCTIONS_TEST_AZURE is set (./test.sh
+    /// sets it; without it the Azurite cases are not generated).
+    /// </summary>
+    public static TheoryData<string> Stores =>
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable(AzureVariable)) ? ["sqlite"] : ["sqlite", "azurite"];
 
     public string StorePath => Path.Combine(_dir, "flow.db");
 
@@ -27,7 +48,7 @@ internal sealed class EngineFixture : IAsyncDisposable
     /// <summary>Another engine on the same file, like a second process.</summary>
     public FlowEngine Open(Func<IFlowStore, IFlowStore>? decorate = null)
     {
-        IFlowStore store = new SqliteFlowStore(StorePath, TimeProvider.System);
+        var store = _azure is null ? new SqliteFlowStore(StorePath, TimeProvider.System) : FlowStores.Open(_azure, TimeProvider.System);
         return FlowEngine.Create(decorate is null ? store : decorate(store), Options);
     }
 

@@ -18,10 +18,11 @@ public class GraphPatchEngineTests
 
     private static GraphPatch Patch(string json) => GraphPatch.Parse(JsonNode.Parse(json)).Patch!;
 
-    [Fact]
-    public async Task Patch_AddsABranchToARunningFanOut_ItRunsAndJoins_TheSpecAndMutationLogAreStored()
+    [Theory]
+    [MemberData(nameof(EngineFixture.Stores), MemberType = typeof(EngineFixture))]
+    public async Task Patch_AddsABranchToARunningFanOut_ItRunsAndJoins_TheSpecAndMutationLogAreStored(string store)
     {
-        await using var fixture = new EngineFixture();
+        await using var fixture = new EngineFixture(store: store);
         var runId = await fixture.StartAsync(FanOut);
         var before = (await fixture.Engine.GetRunSnapshotAsync(runId))!;
         before.State.Nodes["load"].Status.ShouldBe(NodeStatus.Running);
@@ -56,7 +57,11 @@ public class GraphPatchEngineTests
         row["reason"]!.GetValue<string>().ShouldBe("add b");
         row["result"]!["nodesAdded"]!.ToJsonString().ShouldBe("""["b"]""");
         var history = await fixture.Engine.GetHistoryAsync(runId);
-        history.ShouldContain(h => h["detail"] != null && h["detail"]!.GetValue<string>() == "graph revision 2 by tester: add b");
+        var revised = history.Single(h => h["detail"] != null && h["detail"]!.GetValue<string>() == "graph revision 2 by tester: add b");
+        revised["revision"]!.GetValue<int>().ShouldBe(2);
+        revised["mutation"]!.ToJsonString().ShouldBe(row.ToJsonString(), "the history entry carries the mutation log row: who, when, reason, the patch, the result");
+        revised["mutation"]!["patch"]!["operations"]!.AsArray().Count.ShouldBe(3);
+        history.Where(h => h["nodeId"]!.GetValue<string>() != RunProcessor.RunHistoryId).ShouldAllBe(h => h["mutation"] == null && h["revision"] == null);
     }
 
     [Fact]

@@ -22,10 +22,11 @@ public class RunControlEngineTests
         await engine.CreateWorker().RunAsync(stop.Token);
     }
 
-    [Fact]
-    public async Task Redrive_AFailedNodeAfterFixingItsInput_TheRunSucceeds_AndTheOverrideSurvivesAReload()
+    [Theory]
+    [MemberData(nameof(EngineFixture.Stores), MemberType = typeof(EngineFixture))]
+    public async Task Redrive_AFailedNodeAfterFixingItsInput_TheRunSucceeds_AndTheOverrideSurvivesAReload(string store)
     {
-        await using var fixture = new EngineFixture();
+        await using var fixture = new EngineFixture(store: store);
         var runId = await fixture.StartAsync(Broken);
         var failed = await fixture.RunToEndAsync(runId);
         failed.Status.ShouldBe(RunStatus.Failed);
@@ -57,10 +58,12 @@ public class RunControlEngineTests
         history.ShouldContain(h => h["nodeId"]!.GetValue<string>() == RunProcessor.RunHistoryId && h["detail"]!.GetValue<string>().StartsWith("redrove 'b'", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Pause_MidFanOut_NothingRunsWhilePaused_ResumeFinishes_AndPausedSurvivesAReload()
+    [Theory]
+    [MemberData(nameof(EngineFixture.Stores), MemberType = typeof(EngineFixture))]
+    public async Task Pause_MidFanOut_NothingRunsWhilePaused_ResumeFinishes_AndPausedSurvivesAReload(string store)
     {
-        await using var fixture = new EngineFixture();
+        using var executions = new HandlerExecutions();
+        await using var fixture = new EngineFixture(store: store);
         var runId = await fixture.StartAsync("""
             name: t
             nodes:
@@ -81,6 +84,7 @@ public class RunControlEngineTests
             map.Children.Count.ShouldBe(1, "nothing new was dispatched while paused");
             map.Children[0].Status.ShouldBe(NodeStatus.Succeeded, "the running child finished and its result was recorded");
             map.Active.ShouldBe(0);
+            executions.Of(runId).ShouldBe(["m[0]"], "no handler ran while paused");
         }
 
         (await fixture.Engine.ControlRunAsync(runId, new RunEvent.RunPauseRequested())).Outcome.ShouldBe(ControlOutcome.Refused);
@@ -88,6 +92,7 @@ public class RunControlEngineTests
         var state = await fixture.RunToEndAsync(runId);
         state.Status.ShouldBe(RunStatus.Succeeded);
         state.Outputs!["all"]!.ToJsonString().ShouldBe("[1,2,3,4]");
+        executions.Of(runId).ShouldBe(["m[0]", "m[1]", "m[2]", "m[3]"]);
         (await fixture.Engine.ControlRunAsync(runId, new RunEvent.RunResumeRequested())).Outcome.ShouldBe(ControlOutcome.Refused);
         (await fixture.Engine.ControlRunAsync("nope", new RunEvent.RunResumeRequested())).Outcome.ShouldBe(ControlOutcome.RunNotFound);
     }

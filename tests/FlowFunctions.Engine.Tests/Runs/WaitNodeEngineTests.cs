@@ -35,10 +35,11 @@ public class WaitNodeEngineTests
         refused.Message.ShouldBe("event 'approved' refused: the run is already Succeeded; a finished run takes no events");
     }
 
-    [Fact]
-    public async Task AnEventRaisedBeforeTheNodeWaits_IsKeptAcrossAReload_AndDelivered()
+    [Theory]
+    [MemberData(nameof(EngineFixture.Stores), MemberType = typeof(EngineFixture))]
+    public async Task AnEventRaisedBeforeTheNodeWaits_IsKeptAcrossAReload_AndDelivered(string store)
     {
-        await using var fixture = new EngineFixture();
+        await using var fixture = new EngineFixture(store: store);
         var runId = await fixture.StartAsync("""
             name: t
             nodes:

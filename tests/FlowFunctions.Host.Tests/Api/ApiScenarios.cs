@@ -166,10 +166,50 @@ public abstract class ApiScenarios(ApiFactory factory)
             await Task.Delay(50);
         }
 
+        var revision = (await Client.GetJsonAsync($"/api/runs/{runId}/events"))["events"]!.AsArray().Single(e => e!["revision"] is not null)!;
+        revision["mutation"]!["author"]!.GetValue<string>().ShouldBe("api");
+        revision["mutation"]!["reason"]!.GetValue<string>().ShouldBe("more");
+        revision["mutation"]!["at"].ShouldNotBeNull();
+        revision["mutation"]!["patch"]!["operations"]!.AsArray().Count.ShouldBeGreaterThan(0);
+        revision["mutation"]!["result"]!["nodesAdded"]!.ToJsonString().ShouldBe("""["c"]""");
+
         (await Client.PostJsonAsync($"/api/runs/{runId}/terminate", new JsonObject())).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await Client.WaitAsync(runId))["status"]!.GetValue<string>().ShouldBe("Cancelled");
         var late = await (await Client.PostJsonAsync(path, JsonNode.Parse(add)!)).JsonAsync(HttpStatusCode.Conflict);
         late["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/run-completed");
+    }
+
+    protected async Task Rerun_StartsANewRunFromANode_WithLocation_AndRefusals()
+    {
+        var spec = "name: chain\nnodes:\n  - { id: a, type: echo, with: 1 }\n  - { id: b, type: fail, needs: [a], with: { message: bad } }\n  - { id: c, type: echo, needs: [b] }\n";
+        var runId = (await Client.StartAsync(new JsonObject { ["spec"] = spec }))["runId"]!.GetValue<string>();
+        (await Client.WaitAsync(runId))["status"]!.GetValue<string>().ShouldBe("Failed");
+
+        var response = await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = "b" });
+        var accepted = await response.JsonAsync(HttpStatusCode.Accepted);
+        var rerunId = accepted["runId"]!.GetValue<string>();
+        rerunId.ShouldNotBe(runId);
+        response.Headers.Location!.ToString().ShouldEndWith("/api/runs/" + rerunId);
+        accepted["statusQueryUri"]!.GetValue<string>().ShouldBe(response.Headers.Location!.ToString());
+        accepted["status"]!.GetValue<string>().ShouldBe("Running");
+        accepted["cancelUri"]!.GetValue<string>().ShouldEndWith("/api/runs/" + rerunId + "/cancel");
+        var document = await Client.WaitAsync(rerunId);
+        document["rerunOf"]!.ToJsonString().ShouldBe($$"""{"runId":"{{runId}}","fromNode":"b"}""");
+        document["nodes"]!["a"]!["output"]!.GetValue<int>().ShouldBe(1);
+        document["nodes"]!["b"]!["status"]!.GetValue<string>().ShouldBe("Failed");
+        (await Client.GetJsonAsync($"/api/runs/{runId}"))["rerunOf"].ShouldBeNull();
+
+        var refused = await (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = "c" })).JsonAsync(HttpStatusCode.Conflict);
+        refused["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/command-refused");
+        refused["detail"]!.GetValue<string>().ShouldContain("its upstream node 'b' is Failed");
+        var noNode = await (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = "zz" })).JsonAsync(HttpStatusCode.NotFound);
+        noNode["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/node-not-found");
+        var noRun = await (await Client.PostJsonAsync("/api/runs/no-such-run/rerun", new JsonObject { ["from"] = "b" })).JsonAsync(HttpStatusCode.NotFound);
+        noRun["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/run-not-found");
+        var missing = await (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject())).JsonAsync(HttpStatusCode.BadRequest);
+        missing["detail"]!.GetValue<string>().ShouldContain("'from' is required");
+        (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = 3 })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = "b", ["bogus"] = true })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
     protected async Task RunControl_RedriveAFailedNode_PauseResumeTerminate_AndRefusals()

@@ -19,6 +19,9 @@ public sealed class SqliteApiTests(ApiFactory factory) : ApiScenarios(factory), 
     public Task CancelRun_Cancels_ThenIs409() => Cancel_StopsARunningRun_ThenConflicts();
 
     [Fact]
+    public Task RerunRun_202WithLocation_404_400_409() => Rerun_StartsANewRunFromANode_WithLocation_AndRefusals();
+
+    [Fact]
     public Task RunControl_RedrivePauseResumeTerminate() => RunControl_RedriveAFailedNode_PauseResumeTerminate_AndRefusals();
 
     [Fact]
@@ -43,6 +46,9 @@ public sealed class AzuriteApiTests(AzureApiFactory factory) : ApiScenarios(fact
 
     [AzureFact]
     public Task Workflows_RegisterListVersionsAndRun() => Workflows_RegisterVersionsAndRunByName();
+
+    [AzureFact]
+    public Task RerunRun_202WithLocation_404_400_409() => Rerun_StartsANewRunFromANode_WithLocation_AndRefusals();
 
     [AzureFact]
     public Task CancelRun_Cancels_ThenIs409() => Cancel_StopsARunningRun_ThenConflicts();

@@ -15,7 +15,7 @@ namespace FlowFunctions.Host.Tests.Functions;
 [Trait("Category", "Publish")]
 public sealed class PublishFunctionsTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Deployment.Repository.Root;
 
     [Fact]
     public async Task PublishScript_ProducesTheFunctionsLayout_AndTheHandlerServesTheDocumentedPayload()
@@ -127,16 +127,5 @@ public sealed class PublishFunctionsTests
         using var cts = new CancellationTokenSource(timeout);
         await process.WaitForExitAsync(cts.Token);
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "test.sh")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }
