@@ -204,8 +204,8 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <summary>
     /// The run document (<c>flow status --output json</c>): <c>{"runId","status","outputs","nodes":{id:{status,attempts,output,error}}}</c>
     /// (and <c>"rerunOf": {"runId","fromNode"}</c> for a rerun),
-    /// nodes in declared order with map children (<c>each[0]</c>...) after their map. The shape is a contract (issue 3):
-    /// <c>error</c> stays the message; the whole error is in the API node view (<see cref="ErrorDocument"/>).
+    /// nodes in declared order with map children (<c>each[0]</c>...) after their map. The node shape is a contract
+    /// (issue 3): <c>error</c> stays the message; the whole error is in the API node view (<see cref="ErrorDocument"/>).
     /// </summary>
     public static JsonObject RunDocument(RunState state)
     {

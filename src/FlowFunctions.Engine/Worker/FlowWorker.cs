@@ -92,6 +92,11 @@ public sealed class FlowWorker
                         (byRun.TryGetValue(runId, out var list) ? list : byRun[runId] = []).Add(message);
                     }
                 }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // Stopping: this message and the rest stay queued and come back after their visibility timeout.
+                    break;
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // Left in the queue: it comes back after its visibility timeout.

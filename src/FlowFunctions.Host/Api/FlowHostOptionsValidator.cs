@@ -28,7 +28,7 @@ internal sealed class FlowHostOptionsValidator(IConfiguration configuration, IHo
         }
 
         // Chaos is for tests and drills: refused when the host (or the Functions host around it) runs in Production.
-        failures.AddRange(options.Chaos.Problems(environment?.EnvironmentName ?? configuration["environment"], configuration["AZURE_FUNCTIONS_ENVIRONMENT"]));
+        failures.AddRange(options.Chaos.Problems(environment?.EnvironmentName ?? configuration["environment"], configuration[Functions.AppSettings.FunctionsEnvironment]));
         if (options.Dev)
         {
             if (NonLoopbackUrl() is { } url)

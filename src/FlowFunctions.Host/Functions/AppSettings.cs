@@ -66,6 +66,9 @@ internal static class AppSettings
     /// <summary><c>Authorization=AAD;ClientId=...</c>: telemetry is sent with the identity's tokens (local auth disabled).</summary>
     public const string TelemetryAuthentication = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
+    /// <summary>The Functions host's environment (Production in Azure by default); chaos rules are refused when it is Production.</summary>
+    public const string FunctionsEnvironment = "AZURE_FUNCTIONS_ENVIRONMENT";
+
     /// <summary>The value of the <c>__credential</c> settings that selects the managed identity.</summary>
     public const string ManagedIdentity = "managedidentity";
 
@@ -91,6 +94,7 @@ internal static class AppSettings
         new($"AzureWebJobs.{FunctionNames.StartRunServiceBus}.Disabled", SettingReader.FunctionsHost, Deployed: false),
         new(TelemetryConnectionString, SettingReader.Both, Deployed: true),
         new(TelemetryAuthentication, SettingReader.Both, Deployed: true),
+        new(FunctionsEnvironment, SettingReader.Both, Deployed: false),
         .. typeof(FlowHostOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p =>
             new AppSetting($"{FlowHostOptions.Section}__{p.Name}", SettingReader.Handler, DeployedOptions.Contains(p.Name))),
     ];

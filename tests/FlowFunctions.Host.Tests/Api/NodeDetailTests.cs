@@ -28,6 +28,21 @@ public sealed class NodeDetailTests(ApiFactory factory) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task DeadlineExceeded_ShowsItsKindAndAttempts()
+    {
+        using var client = factory.CreateClient();
+        var spec = "name: late\nnodes:\n  - id: slow\n    type: fail\n    deadline: 1s\n    retry: { maxAttempts: 100, backoff: constant, delay: 300ms }\n    with: { message: flaky }\n";
+        var runId = (await client.StartAsync(new JsonObject { ["spec"] = spec }))["runId"]!.GetValue<string>();
+        (await client.WaitAsync(runId))["status"]!.GetValue<string>().ShouldBe("Failed");
+
+        var error = (await client.GetJsonAsync($"/api/runs/{runId}/nodes/slow"))["error"]!;
+        error["kind"]!.GetValue<string>().ShouldBe("deadline");
+        error["class"]!.GetValue<string>().ShouldBe("Permanent");
+        error["message"]!.GetValue<string>().ShouldMatch(@"^deadline of 1s exceeded after \d+ attempts?; last error: flaky$");
+        error["attempt"]!.GetValue<int>().ShouldBeGreaterThan(1);
+    }
+
+    [Fact]
     public async Task FailedNode_ShowsItsError_UnknownNodeIs404()
     {
         using var client = factory.CreateClient();
@@ -37,7 +52,9 @@ public sealed class NodeDetailTests(ApiFactory factory) : IClassFixture<ApiFacto
 
         var node = await client.GetJsonAsync($"/api/runs/{runId}/nodes/boom");
         node["error"]!["message"]!.GetValue<string>().ShouldContain("kaput");
-        node["error"]!["class"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+        node["error"]!["class"]!.GetValue<string>().ShouldBe("Transient");
+        node["error"]!["kind"]!.GetValue<string>().ShouldBe("other");
+        node["error"]!["attempt"]!.GetValue<int>().ShouldBe(1);
 
         var missing = await client.GetJsonAsync($"/api/runs/{runId}/nodes/nope", HttpStatusCode.NotFound);
         missing["type"]!.GetValue<string>().ShouldEndWith("/node-not-found");
