@@ -44,7 +44,7 @@ foreach (var scenario in plan)
     results[scenario] = await RunChildAsync(scenario, azure);
 }
 
-var latencyScenario = $"latency:{(quick ? 20 : 100)}";
+var latencyScenario = $"latency:{(quick ? 20 : azure ? 30 : 100)}";
 Console.Error.WriteLine($"running {latencyScenario} ...");
 var latency = await RunChildAsync(latencyScenario, azure);
 results[latencyScenario] = latency;
