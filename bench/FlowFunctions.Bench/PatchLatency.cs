@@ -70,6 +70,13 @@ internal static class PatchLatency
         var runId = await engine.StartRunAsync(spec, text, null);
         var patchMs = new List<double>();
         var raiseMs = new List<double>();
+        var patchDispatchMs = new List<double>();
+        var raiseDispatchMs = new List<double>();
+
+        // The node's StartedAt is the "now" of the decision that dispatched it: accepted -> decision is the wake-up and the
+        // episode's load; decision -> activity start is the rest of the episode (commit, enqueue) and the wait in the work queue.
+        async Task<double> DispatchedAfterAsync(string node, DateTime accepted) =>
+            ((await engine.GetRunAsync(runId))!.Nodes[node].StartedAt!.Value.UtcDateTime - accepted).TotalMilliseconds;
         for (var i = 0; i < samples; i++)
         {
             var node = $"p{i}";
@@ -83,6 +90,7 @@ internal static class PatchLatency
             }
 
             patchMs.Add(((await started.WaitAsync(TimeSpan.FromSeconds(60))) - accepted).TotalMilliseconds);
+            patchDispatchMs.Add(await DispatchedAfterAsync(node, accepted));
 
             started = probe.Expect(runId, $"after{i}");
             var raised = await engine.RaiseEventAsync(runId, $"go{i}", JsonValue.Create(i));
@@ -93,10 +101,15 @@ internal static class PatchLatency
             }
 
             raiseMs.Add(((await started.WaitAsync(TimeSpan.FromSeconds(60))) - accepted).TotalMilliseconds);
+            raiseDispatchMs.Add(await DispatchedAfterAsync($"after{i}", accepted));
         }
 
         await engine.ControlRunAsync(runId, new RunEvent.RunTerminateRequested("bench done"));
-        return new JsonObject { ["patch"] = Percentiles(patchMs), ["raise"] = Percentiles(raiseMs) };
+        return new JsonObject
+        {
+            ["patch"] = Percentiles(patchMs), ["raise"] = Percentiles(raiseMs),
+            ["patchToDispatch"] = Percentiles(patchDispatchMs), ["raiseToDispatch"] = Percentiles(raiseDispatchMs),
+        };
     }
 
     /// <summary>Keeps <see cref="InFlight"/> fan-out runs in flight until stopped; returns the nodes they completed and the time.</summary>

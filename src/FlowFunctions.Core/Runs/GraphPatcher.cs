@@ -249,7 +249,12 @@ public static class GraphPatcher
                     unsuccessful += status.IsTerminal() && !status.IsSuccess() ? 1 : 0;
                 }
 
-                current = current with { Status = NodeStatus.Pending, OpenNeeds = open, UnsuccessfulNeeds = unsuccessful };
+                // Only a node whose counters change gets a new state: the store rewrites the rows of new states, and a
+                // patch that touches one corner of a large run should not rewrite every pending node.
+                if (current.Status != NodeStatus.Pending || current.OpenNeeds != open || current.UnsuccessfulNeeds != unsuccessful)
+                {
+                    current = current with { Status = NodeStatus.Pending, OpenNeeds = open, UnsuccessfulNeeds = unsuccessful };
+                }
             }
 
             nodes[node.Id] = current;

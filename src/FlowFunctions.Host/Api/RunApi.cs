@@ -546,7 +546,9 @@ internal static class RunApi
         switch (result.Outcome)
         {
             case RerunOutcome.Started:
-                var accepted = RunViews.Accepted(BaseUrl(request), result.RunId!, RunStatus.Running);
+                // Usually Running; a rerun whose only fresh node is skipped at once has already finished.
+                var status = (await engine.GetRunAsync(result.RunId!, ct))?.Status ?? RunStatus.Running;
+                var accepted = RunViews.Accepted(BaseUrl(request), result.RunId!, status);
                 return new AcceptedWithLocation(accepted["statusQueryUri"]!.GetValue<string>(), TypedResults.Json(accepted, statusCode: StatusCodes.Status202Accepted));
             case RerunOutcome.RunNotFound:
                 return RunNotFound(id);

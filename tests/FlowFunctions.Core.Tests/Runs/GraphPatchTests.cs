@@ -47,6 +47,17 @@ public class GraphPatchTests
         RunDecider.Decide(previous.State, new RunEvent.GraphPatchRequested(Patch(json), "tester"), At(2));
 
     [Fact]
+    public void A_patch_keeps_the_state_of_pending_nodes_it_does_not_affect_so_their_rows_are_not_rewritten()
+    {
+        var run = Start(FanOut);
+        var patched = Apply(run, """{ "operations": [ { "op": "addNode", "node": { "id": "c", "type": "echo" } }, { "op": "addEdge", "from": "c", "to": "join" } ] }""");
+        patched.Refusal.ShouldBeNull();
+        patched.State.Nodes["a"].ShouldBeSameAs(run.State.Nodes["a"]);
+        patched.State.Nodes["legacy"].ShouldBeSameAs(run.State.Nodes["legacy"]);
+        patched.State.Nodes["join"].OpenNeeds.ShouldBe(3, "join gained a need");
+    }
+
+    [Fact]
     public void Add_node_and_edge_branch_runs_and_joins()
     {
         var run = Succeed(Start(FanOut), "load");

@@ -155,6 +155,18 @@ public class RunRerunTests
     }
 
     [Fact]
+    public void Rerun_WhoseOnlyFreshNodeIsSkippedAtOnce_CompletesInItsFirstDecision()
+    {
+        var source = Finished("name: t\nnodes:\n  - { id: a, type: echo, with: 1 }\n  - { id: b, type: echo, needs: [a], when: false }\noutputs: { a: \"${{ nodes.a.output }}\" }\n");
+        Status(source, "b").ShouldBe(NodeStatus.Skipped);
+
+        var d = Rerun(source, "b");
+        d.State.Status.ShouldBe(RunStatus.Succeeded);
+        d.State.Outputs!["a"]!.GetValue<long>().ShouldBe(1);
+        d.Effects.OfType<Effect.CompleteRun>().Count().ShouldBe(1);
+    }
+
+    [Fact]
     public void Decide_RerunStartedForAnExistingRun_ChangesNothing()
     {
         var source = Finished(Diamond);
