@@ -103,17 +103,20 @@ internal sealed class RunTransition
             case RunEvent.ActivitySucceeded e:
                 applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, template) => state with
                 {
-                    Status = NodeStatus.Succeeded,
-                    Attempts = e.Attempt - 1 + e.Executions,
+                    Status = e.FromCache ? NodeStatus.Cached : NodeStatus.Succeeded,
+                    Attempts = state.Attempts + e.Executions,
                     Output = e.Output?.DeepClone(),
                     Error = null,
-                    Reason = null,
+                    Reason = e.FromCache ? "output from the step cache" : null,
                     CompletedAt = Now,
                 });
                 break;
             case RunEvent.ActivityFailed e:
                 applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, retry) =>
-                    Failed(state with { Attempts = e.Attempt - 1 + e.Executions }, e.Message, e.Class, retry));
+                    Failed(state with { Attempts = state.Attempts + e.Executions }, e.Message, e.Class, retry));
+                break;
+            case RunEvent.ActivityParked e:
+                applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, _) => Parked(state with { Attempts = state.Attempts + e.Executions }, e));
                 break;
             case RunEvent.TimerFired e:
                 applied = OnTimer(e);
@@ -249,9 +252,12 @@ internal sealed class RunTransition
             case TimerPurpose.Delay when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Timer:
                 NodeUpdated(index, node with { Status = NodeStatus.Succeeded, Output = node.Input?.DeepClone(), Reason = null, CompletedAt = Now });
                 return true;
+            case TimerPurpose.BreakerHalfOpen when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Activity:
+                NodeUpdated(index, node with { Status = NodeStatus.Ready });
+                return true;
             case TimerPurpose.AttemptTimeout when node.Status == NodeStatus.Running && spec.Kind == NodeKind.Activity:
                 _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
-                NodeUpdated(index, Failed(node with { Attempts = node.Attempt }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry));
+                NodeUpdated(index, Failed(node with { Attempts = node.Attempts + 1 }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry));
                 return true;
             case TimerPurpose.EventTimeout when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Event:
                 var (eventName, timeout, _) = WaitOf(node);
@@ -616,9 +622,10 @@ internal sealed class RunTransition
         _budget--;
         var started = node with { StartedAt = node.StartedAt ?? Now, Reason = null };
         JsonNode? resolved;
+        JsonNode? input = null;
         try
         {
-            var input = spec.Reduce is not null && spec.Kind != NodeKind.Map ? ReduceNeeds(spec) : null;
+            input = spec.Reduce is not null && spec.Kind != NodeKind.Map ? ReduceNeeds(spec) : null;
             resolved = spec.Kind == NodeKind.Map
                 ? spec.Map!.Items.Resolve(ScopeFor(input: null))
                 : WithOf(spec).Resolve(ScopeFor(input));
@@ -632,8 +639,22 @@ internal sealed class RunTransition
         switch (spec.Kind)
         {
             case NodeKind.Activity:
-                var attempt = started.Attempts + 1;
-                _effects.Add(new Effect.ScheduleActivity(spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout));
+                // After a park the token moves on although no execution was spent (see ScheduleActivity.PriorExecutions).
+                var attempt = Math.Max(started.Attempt, started.Attempts) + 1;
+                StepCacheKey? cacheKey;
+                try
+                {
+                    cacheKey = CacheKeyOf(spec, resolved, input);
+                }
+                catch (ExpressionEvaluationException ex)
+                {
+                    NodeUpdated(index, Failed(started with { Attempts = started.Attempts + 1, Attempt = attempt }, "cache.key: " + ex.Message, ErrorClass.Permanent, spec.Retry));
+                    return;
+                }
+
+                _effects.Add(new Effect.ScheduleActivity(
+                    spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout,
+                    BreakerOf(spec, resolved), cacheKey, started.Attempts));
                 ArmTimeout(spec.Id, attempt, started.Incarnation, spec.Timeout);
                 NodeUpdated(index, started with { Status = NodeStatus.Running, Attempt = attempt, Input = resolved });
                 break;
@@ -878,6 +899,48 @@ internal sealed class RunTransition
         return Terminal(node, NodeStatus.Failed) with { Error = error };
     }
 
+    /// <summary>
+    /// The breaker of a node that is not a map child was open: the node waits, attempts untouched, and a timer at the
+    /// breaker's half-open time makes it Ready again.
+    /// </summary>
+    private NodeState Parked(NodeState node, RunEvent.ActivityParked parked)
+    {
+        // The reason is also the node's error, so the run document (whose node shape has no reason) shows it too.
+        var reason = "circuit open: " + parked.BreakerKey;
+        _effects.Add(new Effect.ArmTimer(node.Id, node.Attempt, node.Incarnation, TimerPurpose.BreakerHalfOpen, parked.RetryAt));
+        return node with { Status = NodeStatus.Waiting, Reason = reason, Error = new NodeError(reason, ErrorClass.Transient, node.Attempt) };
+    }
+
+    /// <summary>
+    /// The node's breaker with its key resolved: the spec's key, else the host of an <c>http</c> node's <c>with.url</c>
+    /// (lowercase), else the node type.
+    /// </summary>
+    private static CircuitBreakerPolicy? BreakerOf(NodeSpec spec, JsonNode? resolved)
+    {
+        if (spec.CircuitBreaker is not { } breaker || breaker.Key is not null)
+        {
+            return spec.CircuitBreaker;
+        }
+
+        var host = spec.Type == "http" && (resolved as JsonObject)?["url"] is JsonValue url && url.TryGetValue<string>(out var text)
+            && Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Host.Length > 0
+            ? uri.Host.ToLowerInvariant()
+            : null;
+        return breaker with { Key = host ?? spec.Type };
+    }
+
+    /// <summary>The step cache entry of this execution, or null when the node has no <c>cache</c>; a bad key expression throws.</summary>
+    private StepCacheKey? CacheKeyOf(NodeSpec spec, JsonNode? resolved, JsonNode? input)
+    {
+        if (spec.Cache is not { } cache)
+        {
+            return null;
+        }
+
+        var keyValue = cache.Key?.Resolve(ScopeFor(input));
+        return StepCacheKey.For(Spec.Name, spec.Id, spec.Type, resolved, cache.Key is not null, keyValue, cache.Version, cache.Ttl);
+    }
+
     private NodeState Cancelled(NodeState node, string reason)
     {
         if (node.Status == NodeStatus.Running && node.Map is null)
@@ -899,7 +962,7 @@ internal sealed class RunTransition
     {
         if (before.Status != after.Status)
         {
-            var detail = after.Status == NodeStatus.Failed ? after.Error?.Message : after.Status == NodeStatus.Waiting && after.Error is { } e ? $"{after.Reason}: {e.Message}" : after.Reason;
+            var detail = after.Status == NodeStatus.Failed ? after.Error?.Message : after.Status == NodeStatus.Waiting && after.Error is { } e && e.Message != after.Reason ? $"{after.Reason}: {e.Message}" : after.Reason;
             _transitions.Add(new NodeTransition(after.Id, before.Status, after.Status, after.Attempt, detail));
         }
     }

@@ -4,7 +4,8 @@ namespace FlowFunctions.Core.Specs;
 /// <param name="Retry">Default retry settings (a node's <c>retry</c> overrides them field by field).</param>
 /// <param name="Timeout">Default per-attempt timeout.</param>
 /// <param name="OnFailure">Default failure policy.</param>
-public sealed record NodeDefaults(RetryPolicy Retry, TimeSpan? Timeout, FailurePolicy OnFailure)
+/// <param name="CircuitBreaker">Default circuit breaker of activity nodes (a node's <c>circuitBreaker</c> overrides it field by field), or null.</param>
+public sealed record NodeDefaults(RetryPolicy Retry, TimeSpan? Timeout, FailurePolicy OnFailure, CircuitBreakerPolicy? CircuitBreaker = null)
 {
     /// <summary>No defaults: one attempt, no timeout, failures fail the run.</summary>
     public static NodeDefaults None { get; } = new(RetryPolicy.None, null, FailurePolicy.Fail);

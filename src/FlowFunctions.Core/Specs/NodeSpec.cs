@@ -42,6 +42,12 @@ public sealed record NodeSpec
     /// <summary>How parent outputs (or map children outputs) combine; null = no reduction.</summary>
     public ReduceSpec? Reduce { get; init; }
 
+    /// <summary>The circuit breaker the node's executions go through (activity nodes only), or null.</summary>
+    public CircuitBreakerPolicy? CircuitBreaker { get; init; }
+
+    /// <summary>The step cache of the node's output (activity nodes only), or null: never cached.</summary>
+    public CachePolicy? Cache { get; init; }
+
     /// <summary>The fan-out settings of a <c>map</c> node; null for every other type.</summary>
     public MapSpec? Map { get; init; }
 }

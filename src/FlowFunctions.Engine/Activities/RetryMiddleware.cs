@@ -10,7 +10,7 @@ namespace FlowFunctions.Engine.Activities;
 /// <remarks>
 /// The rule. <c>retry.maxAttempts</c> bounds the total number of handler executions of a node, whichever layer retries,
 /// and this work item may perform at most <see cref="ActivityInvocation.MaxExecutions"/> of them. After execution
-/// <c>n</c> (absolute: <c>request.Attempt + k</c>) fails:
+/// <c>n</c> (absolute: <c>request.FirstExecution + k</c>) fails:
 /// <list type="bullet">
 /// <item>a permanent failure is returned at once, never retried;</item>
 /// <item>a transient failure is retried here, after <c>request.Retry.DelayAfter(n, jitter)</c>, when the work item has
@@ -78,7 +78,7 @@ internal sealed class RetryMiddleware : IActivityMiddleware
             return false;
         }
 
-        var failedExecution = invocation.Request.Attempt + invocation.Executions - 1;
+        var failedExecution = invocation.Request.FirstExecution + invocation.Executions - 1;
         var retry = invocation.Request.Retry;
         var delay = retry.DelayAfter(failedExecution, retry.Jitter ? jitter() : 0);
         if (delay > inlineThreshold)
