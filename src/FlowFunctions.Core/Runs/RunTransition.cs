@@ -220,7 +220,7 @@ internal sealed class RunTransition
             if (mapIndex >= 0 && ChildOf(mapIndex, childIndex) is { } child && child.Attempt == e.Attempt && child.Incarnation == e.Incarnation)
             {
                 var template = _graph.Nodes[mapIndex].Map!.Template;
-                if (e.Purpose == TimerPurpose.RetryBackoff && child.Status == NodeStatus.Waiting)
+                if (e.Purpose is TimerPurpose.RetryBackoff or TimerPurpose.BreakerHalfOpen && child.Status == NodeStatus.Waiting)
                 {
                     _budget--;
                     ChildUpdated(mapIndex, childIndex, StartChildAttempt(mapIndex, childIndex, child));
@@ -644,7 +644,7 @@ internal sealed class RunTransition
                 StepCacheKey? cacheKey;
                 try
                 {
-                    cacheKey = CacheKeyOf(spec, resolved, input);
+                    cacheKey = CacheKeyOf(spec.Cache, spec.Id, spec.Type, resolved, ScopeFor(input));
                 }
                 catch (ExpressionEvaluationException ex)
                 {
@@ -654,7 +654,7 @@ internal sealed class RunTransition
 
                 _effects.Add(new Effect.ScheduleActivity(
                     spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout,
-                    BreakerOf(spec, resolved), cacheKey, started.Attempts));
+                    BreakerOf(spec.CircuitBreaker, spec.Type, resolved), cacheKey, started.Attempts));
                 ArmTimeout(spec.Id, attempt, started.Incarnation, spec.Timeout);
                 NodeUpdated(index, started with { Status = NodeStatus.Running, Attempt = attempt, Input = resolved });
                 break;
@@ -783,13 +783,17 @@ internal sealed class RunTransition
         var template = spec.Map!.Template;
         var map = _nodes[spec.Id].Map!;
         JsonNode? input;
+        StepCacheKey? cacheKey;
+        var attempt = Math.Max(child.Attempt, child.Attempts) + 1;
         try
         {
-            input = template.With.Resolve(ScopeFor(input: null, map.Items[childIndex], childIndex));
+            var scope = ScopeFor(input: null, map.Items[childIndex], childIndex);
+            input = template.With.Resolve(scope);
+            cacheKey = CacheKeyOf(template.Cache, spec.Id, template.Type, input, scope);
         }
         catch (ExpressionEvaluationException ex)
         {
-            return Failed(child with { Attempts = child.Attempts + 1, Attempt = child.Attempts + 1 }, ex.Message, ErrorClass.Permanent, template.Retry);
+            return Failed(child with { Attempts = child.Attempts + 1, Attempt = attempt }, ex.Message, ErrorClass.Permanent, template.Retry);
         }
 
         if (template.Kind == NodeKind.Inline)
@@ -797,8 +801,9 @@ internal sealed class RunTransition
             return child with { Status = NodeStatus.Succeeded, Attempts = 1, Attempt = 1, Input = input, Output = input?.DeepClone(), CompletedAt = Now };
         }
 
-        var attempt = child.Attempts + 1;
-        _effects.Add(new Effect.ScheduleActivity(child.Id, template.Type, attempt, child.Incarnation, input?.DeepClone(), template.Retry, template.Retry.MaxAttempts - child.Attempts, template.Timeout));
+        _effects.Add(new Effect.ScheduleActivity(
+            child.Id, template.Type, attempt, child.Incarnation, input?.DeepClone(), template.Retry, template.Retry.MaxAttempts - child.Attempts, template.Timeout,
+            BreakerOf(template.CircuitBreaker, template.Type, input), cacheKey, child.Attempts));
         ArmTimeout(child.Id, attempt, child.Incarnation, template.Timeout);
         return child with { Status = NodeStatus.Running, Attempt = attempt, Input = input, Reason = null };
     }
@@ -900,8 +905,8 @@ internal sealed class RunTransition
     }
 
     /// <summary>
-    /// The breaker of a node that is not a map child was open: the node waits, attempts untouched, and a timer at the
-    /// breaker's half-open time makes it Ready again.
+    /// The breaker of a node (or map child) was open: it waits, attempts untouched, and a timer at the breaker's
+    /// half-open time dispatches it again (a node through Ready, a map child directly).
     /// </summary>
     private NodeState Parked(NodeState node, RunEvent.ActivityParked parked)
     {
@@ -915,30 +920,33 @@ internal sealed class RunTransition
     /// The node's breaker with its key resolved: the spec's key, else the host of an <c>http</c> node's <c>with.url</c>
     /// (lowercase), else the node type.
     /// </summary>
-    private static CircuitBreakerPolicy? BreakerOf(NodeSpec spec, JsonNode? resolved)
+    private static CircuitBreakerPolicy? BreakerOf(CircuitBreakerPolicy? breaker, string type, JsonNode? resolved)
     {
-        if (spec.CircuitBreaker is not { } breaker || breaker.Key is not null)
+        if (breaker is null || breaker.Key is not null)
         {
-            return spec.CircuitBreaker;
+            return breaker;
         }
 
-        var host = spec.Type == "http" && (resolved as JsonObject)?["url"] is JsonValue url && url.TryGetValue<string>(out var text)
+        var host = type == "http" && (resolved as JsonObject)?["url"] is JsonValue url && url.TryGetValue<string>(out var text)
             && Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Host.Length > 0
             ? uri.Host.ToLowerInvariant()
             : null;
-        return breaker with { Key = host ?? spec.Type };
+        return breaker with { Key = host ?? type };
     }
 
-    /// <summary>The step cache entry of this execution, or null when the node has no <c>cache</c>; a bad key expression throws.</summary>
-    private StepCacheKey? CacheKeyOf(NodeSpec spec, JsonNode? resolved, JsonNode? input)
+    /// <summary>
+    /// The step cache entry of this execution (a map's children share their map node's entries), or null when there is no
+    /// <c>cache</c>; a bad key expression throws.
+    /// </summary>
+    private StepCacheKey? CacheKeyOf(CachePolicy? cache, string nodeId, string type, JsonNode? resolved, ExpressionScope scope)
     {
-        if (spec.Cache is not { } cache)
+        if (cache is null)
         {
             return null;
         }
 
-        var keyValue = cache.Key?.Resolve(ScopeFor(input));
-        return StepCacheKey.For(Spec.Name, spec.Id, spec.Type, resolved, cache.Key is not null, keyValue, cache.Version, cache.Ttl);
+        var keyValue = cache.Key?.Resolve(scope);
+        return StepCacheKey.For(Spec.Name, nodeId, type, resolved, cache.Key is not null, keyValue, cache.Version, cache.Ttl);
     }
 
     private NodeState Cancelled(NodeState node, string reason)

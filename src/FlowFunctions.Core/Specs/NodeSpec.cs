@@ -104,7 +104,14 @@ public enum FailurePolicy
 public sealed record MapSpec(ValueTemplate Items, int? MaxConcurrency, MapTemplate Template);
 
 /// <summary>The node a map runs for each item; <c>item</c> and <c>index</c> are in scope in its <c>with</c>.</summary>
-public sealed record MapTemplate(string Type, NodeKind Kind, ValueTemplate With, RetryPolicy Retry, TimeSpan? Timeout);
+/// <param name="Type">The node type.</param>
+/// <param name="Kind">Activity or inline.</param>
+/// <param name="With">The children's parameters.</param>
+/// <param name="Retry">The children's retry policy.</param>
+/// <param name="Timeout">The children's per-attempt timeout.</param>
+/// <param name="CircuitBreaker">The children's circuit breaker (from <c>defaults</c> unless the template sets one), or null.</param>
+/// <param name="Cache">The children's step cache, or null.</param>
+public sealed record MapTemplate(string Type, NodeKind Kind, ValueTemplate With, RetryPolicy Retry, TimeSpan? Timeout, CircuitBreakerPolicy? CircuitBreaker = null, CachePolicy? Cache = null);
 
 /// <summary>A declared run output.</summary>
 public sealed record OutputDeclaration(string Name, ValueTemplate Value);

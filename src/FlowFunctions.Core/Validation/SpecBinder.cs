@@ -16,7 +16,7 @@ internal sealed partial class SpecBinder
     private static readonly string[] TopFields = ["name", "version", "description", "inputs", "defaults", "nodes", "outputs"];
     private static readonly string[] NodeFields = ["id", "type", "description", "needs", "with", "when", "trigger", "retry", "timeout", "onFailure", "reduce", "items", "maxConcurrency", "node", "circuitBreaker", "cache"];
     private static readonly string[] MapOnlyFields = ["items", "maxConcurrency", "node"];
-    private static readonly string[] TemplateFields = ["type", "with", "retry", "timeout"];
+    private static readonly string[] TemplateFields = ["type", "with", "retry", "timeout", "circuitBreaker", "cache"];
     private static readonly string[] InputFields = ["type", "default", "required", "description"];
     private static readonly string[] DefaultsFields = ["retry", "timeout", "onFailure", "circuitBreaker"];
     private static readonly string[] ActivityOnlyFields = ["circuitBreaker", "cache"];
@@ -271,15 +271,17 @@ internal sealed partial class SpecBinder
         }
 
         var when = BindWhen(node, path, sites, owner);
-        var map = isMap ? BindMap(node, path, retry, timeout, sites, owner) : null;
+        var map = isMap ? BindMap(node, path, retry, timeout, defaults.CircuitBreaker, sites, owner) : null;
         var isActivity = type is null || type.Kind == NodeKind.Activity;
         foreach (var field in ActivityOnlyFields.Where(f => node.ContainsKey(f) && !isActivity))
         {
-            ErrorAtKey(JsonPointer.Append(path, field), $"'{field}' is only valid on activity nodes, and '{typeName}' does not call a handler");
+            ErrorAtKey(JsonPointer.Append(path, field), isMap
+                ? $"'{field}' is not valid on a map node; set it in the map's 'node' template, whose executions it governs"
+                : $"'{field}' is only valid on activity nodes, and '{typeName}' does not call a handler");
         }
 
         var breaker = isActivity ? BindCircuitBreaker(node, path, defaults.CircuitBreaker) : null;
-        var cache = isActivity ? BindCache(node, path, sites, owner) : null;
+        var cache = isActivity ? BindCache(node, path, sites, owner, inMapTemplate: false) : null;
 
         if (id is null)
         {
@@ -381,7 +383,7 @@ internal sealed partial class SpecBinder
         return CompileTemplate(when, path + "/when", sites, owner, inMapTemplate: false);
     }
 
-    private MapSpec? BindMap(JsonObject node, string path, RetryPolicy retry, TimeSpan? timeout, List<ExpressionSite> sites, ExpressionOwner owner)
+    private MapSpec? BindMap(JsonObject node, string path, RetryPolicy retry, TimeSpan? timeout, CircuitBreakerPolicy? breaker, List<ExpressionSite> sites, ExpressionOwner owner)
     {
         if (!node.ContainsKey("items"))
         {
@@ -395,11 +397,11 @@ internal sealed partial class SpecBinder
         }
 
         var maxConcurrency = OptionalInteger(node, path, "maxConcurrency", 1, 10_000);
-        var template = BindMapTemplate(node["node"], path + "/node", retry, timeout, sites, owner);
+        var template = BindMapTemplate(node["node"], path + "/node", retry, timeout, breaker, sites, owner);
         return template is null ? null : new MapSpec(items, (int?)maxConcurrency, template);
     }
 
-    private MapTemplate? BindMapTemplate(JsonNode? node, string path, RetryPolicy retry, TimeSpan? timeout, List<ExpressionSite> sites, ExpressionOwner owner)
+    private MapTemplate? BindMapTemplate(JsonNode? node, string path, RetryPolicy retry, TimeSpan? timeout, CircuitBreakerPolicy? breaker, List<ExpressionSite> sites, ExpressionOwner owner)
     {
         if (node is null)
         {
@@ -435,7 +437,15 @@ internal sealed partial class SpecBinder
         var with = CompileTemplate(template["with"], path + "/with", sites, owner, inMapTemplate: true);
         var templateRetry = BindRetry(template["retry"], path + "/retry", retry);
         var templateTimeout = OptionalDuration(template, path, "timeout", positive: true) ?? timeout;
-        return type is null ? null : new MapTemplate(type.Name, type.Kind, with, templateRetry, templateTimeout);
+        var isActivity = type is null || type.Kind == NodeKind.Activity;
+        foreach (var field in ActivityOnlyFields.Where(f => template.ContainsKey(f) && !isActivity))
+        {
+            ErrorAtKey(JsonPointer.Append(path, field), $"'{field}' is only valid on activity nodes, and '{typeName}' does not call a handler");
+        }
+
+        var templateBreaker = isActivity ? BindCircuitBreaker(template, path, breaker) : null;
+        var cache = isActivity ? BindCache(template, path, sites, owner, inMapTemplate: true) : null;
+        return type is null ? null : new MapTemplate(type.Name, type.Kind, with, templateRetry, templateTimeout, templateBreaker, cache);
     }
 
     private ReduceSpec? BindReduce(JsonObject node, string path, bool isMap, int needCount)
@@ -549,7 +559,7 @@ internal sealed partial class SpecBinder
     }
 
     /// <summary><c>cache</c> of a node: <c>ttl</c> (required), <c>version</c> and <c>key</c> (an expression template).</summary>
-    private CachePolicy? BindCache(JsonObject owner, string ownerPath, List<ExpressionSite> sites, ExpressionOwner expressionOwner)
+    private CachePolicy? BindCache(JsonObject owner, string ownerPath, List<ExpressionSite> sites, ExpressionOwner expressionOwner, bool inMapTemplate)
     {
         if (!owner.TryGetPropertyValue("cache", out var node))
         {
@@ -573,7 +583,7 @@ internal sealed partial class SpecBinder
         var version = cache["version"] is JsonValue number && !number.TryGetValue<string>(out _) && InputTypes.Matches(InputType.Number, number)
             ? number.ToJsonString()
             : OptionalString(cache, path, "version") ?? string.Empty;
-        var key = cache.ContainsKey("key") ? CompileTemplate(cache["key"], path + "/key", sites, expressionOwner, inMapTemplate: false) : null;
+        var key = cache.ContainsKey("key") ? CompileTemplate(cache["key"], path + "/key", sites, expressionOwner, inMapTemplate) : null;
         return ttl is { } t ? new CachePolicy(t, version, key) : null;
     }
 

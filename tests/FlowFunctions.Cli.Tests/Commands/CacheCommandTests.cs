@@ -49,9 +49,25 @@ public sealed class CacheCommandTests : IDisposable
         (all.ExitCode, all.Stdout.Trim(), all.Stderr).ShouldBe((0, "Removed 1 cache entry.", string.Empty));
     }
 
-    private async Task<(string RunId, JsonNode Greet)> RunAsync(string spec, string input = "who=ann")
+    [AzureFact]
+    public async Task OnAzureStorage_ASecondRunIsCached_AndClearRemovesTheEntry()
     {
-        var (code, stdout, stderr) = await CliRunner.RunAsync("run", spec, "--input", input, "--store", Store, "--output", "json");
+        // A workflow name of its own: the account is shared with other tests and may outlive this run.
+        var workflow = "cached-" + Guid.NewGuid().ToString("N")[..12];
+        var spec = Path.Combine(_dir, "cached.yaml");
+        await File.WriteAllTextAsync(spec, Spec.Replace("name: cached-greeting", "name: " + workflow, StringComparison.Ordinal));
+        var azure = Environment.GetEnvironmentVariable(AzureTheoryAttribute.Variable)!;
+
+        (await RunAsync(spec, store: azure)).Greet["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        (await RunAsync(spec, store: azure)).Greet["status"]!.GetValue<string>().ShouldBe("Cached");
+        (await CliRunner.RunAsync("cache", "clear", "--workflow", workflow, "--store", azure)).Stdout.Trim().ShouldBe("Removed 1 cache entry.");
+        (await RunAsync(spec, store: azure)).Greet["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        (await CliRunner.RunAsync("cache", "clear", "--workflow", workflow, "--store", azure)).ExitCode.ShouldBe(0);
+    }
+
+    private async Task<(string RunId, JsonNode Greet)> RunAsync(string spec, string input = "who=ann", string? store = null)
+    {
+        var (code, stdout, stderr) = await CliRunner.RunAsync("run", spec, "--input", input, "--store", store ?? Store, "--output", "json");
         code.ShouldBe(0, stderr);
         var document = JsonNode.Parse(stdout)!;
         return (document["runId"]!.GetValue<string>(), document["nodes"]!["greet"]!);

@@ -165,4 +165,44 @@ public class BreakerAndCacheDecisionTests
         node.Error!.Message.ShouldStartWith("cache.key: ");
         node.Error.Class.ShouldBe(ErrorClass.Permanent);
     }
+
+    private const string Mapped = """
+        name: fan
+        defaults:
+          circuitBreaker: { minimumThroughput: 2 }
+        nodes:
+          - id: each
+            type: map
+            items: [1, 2]
+            node:
+              type: http
+              with: { url: "https://svc.example.com/items/${{ item }}" }
+              retry: { maxAttempts: 2 }
+              cache: { ttl: 5m, key: "${{ item }}" }
+        """;
+
+    [Fact]
+    public void MapChildren_GoThroughTheBreakerAndCache_AParkedChildIsDispatchedAgain_ACachedOneCountsAsSuccess()
+    {
+        var d = Start(Mapped);
+        var schedules = d.Effects.OfType<Effect.ScheduleActivity>().ToDictionary(e => e.NodeId);
+        schedules["each[0]"].Breaker!.Key.ShouldBe("svc.example.com");
+        schedules["each[1]"].Cache!.ShouldBe(StepCacheKey.For("fan", "each", "http", null, true, JsonValue.Create(2), string.Empty, TimeSpan.FromMinutes(5)));
+
+        d = Apply(d, new RunEvent.ActivityParked("each[0]", 1, 0, "svc.example.com", T0.AddSeconds(30)));
+        var parked = NodeOrChild(d.State, "each[0]");
+        (parked.Status, parked.Reason, parked.Attempts).ShouldBe((NodeStatus.Waiting, "circuit open: svc.example.com", 0));
+        d.Effects.OfType<Effect.ArmTimer>().ShouldHaveSingleItem().Purpose.ShouldBe(TimerPurpose.BreakerHalfOpen);
+
+        d = Apply(d, new RunEvent.ActivitySucceeded("each[1]", 1, 0, JsonValue.Create("two"), Executions: 0, FromCache: true));
+        Status(d, "each[1]").ShouldBe(NodeStatus.Cached);
+
+        d = Apply(d, new RunEvent.TimerFired("each[0]", 1, 0, TimerPurpose.BreakerHalfOpen), 30);
+        var again = d.Effects.OfType<Effect.ScheduleActivity>().ShouldHaveSingleItem();
+        (again.NodeId, again.Attempt, again.PriorExecutions, again.MaxExecutions).ShouldBe(("each[0]", 2, 0, 2));
+
+        d = Apply(d, new RunEvent.ActivitySucceeded("each[0]", 2, 0, JsonValue.Create("one")), 31);
+        d.State.Status.ShouldBe(RunStatus.Succeeded);
+        d.State.Nodes["each"].Output!.ToJsonString().ShouldBe("""["one","two"]""");
+    }
 }

@@ -100,6 +100,32 @@ public class BreakerAndCacheEngineTests
         (await RunAsync("ann", fixture.Engine)).Nodes["greet"].Status.ShouldBe(NodeStatus.Succeeded);
     }
 
+    [Fact]
+    public async Task MapChildren_WithACache_AreCachedOnTheNextRun()
+    {
+        await using var fixture = new EngineFixture();
+        const string spec = """
+            name: cached-map
+            nodes:
+              - id: each
+                type: map
+                items: [1, 2, 3]
+                node: { type: echo, with: { n: "${{ item }}" }, cache: { ttl: 1h } }
+            outputs:
+              all: "${{ nodes.each.output }}"
+            """;
+
+        var first = await fixture.RunToEndAsync(await fixture.StartAsync(spec));
+        first.Nodes["each"].Map!.Children.Values.ShouldAllBe(c => c.Status == NodeStatus.Succeeded);
+
+        var second = await fixture.RunToEndAsync(await fixture.StartAsync(spec));
+        second.Status.ShouldBe(RunStatus.Succeeded);
+        second.Nodes["each"].Map!.Children.Values.ShouldAllBe(c => c.Status == NodeStatus.Cached && c.Attempts == 0);
+        second.Outputs!["all"]!.ToJsonString().ShouldBe("""[{"n":1},{"n":2},{"n":3}]""");
+        FlowEngine.RunDocument(second)["nodes"]!["each[2]"]!["status"]!.GetValue<string>().ShouldBe("Cached");
+        (await fixture.Engine.Store.StepCache.ClearAsync("cached-map", "each", default)).ShouldBe(3);
+    }
+
     private static async Task<RunState> WaitForAsync(FlowEngine engine, string runId, Func<RunState, bool> condition)
     {
         using var stop = new CancellationTokenSource();
