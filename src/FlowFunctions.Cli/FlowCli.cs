@@ -21,6 +21,7 @@ internal static class FlowCli
             EventsCommand.Create(stdout, stderr),
             WorkerCommand.Create(stdout, stderr),
             DevCommand.Create(stdout, stderr),
+            CacheCommand.Create(stdout),
         };
         foreach (var command in ControlCommands.Create(stdout, stderr))
         {

@@ -45,6 +45,7 @@ public sealed class FlowEngine : IAsyncDisposable
         time ??= TimeProvider.System;
         var services = new ServiceCollection();
         services.AddSingleton(time);
+        services.AddSingleton(store);
         services.AddFlowFunctionsActivities(configureActivities);
         return new FlowEngine(store, options ?? new EngineOptions(), time, services.BuildServiceProvider());
     }

@@ -14,4 +14,10 @@ public interface IFlowStore : IAsyncDisposable
 
     /// <summary>The run list.</summary>
     IRunIndex Runs { get; }
+
+    /// <summary>Circuit breaker states shared by all workers; by default a reserved partition of <see cref="Partitions"/>.</summary>
+    IBreakerStore Breakers => new PartitionBreakerStore(Partitions);
+
+    /// <summary>The step cache; by default a reserved partition of <see cref="Partitions"/>.</summary>
+    IStepCacheStore StepCache => new PartitionStepCacheStore(Partitions);
 }

@@ -295,6 +295,28 @@ internal static class JsonValues
         return SafeJson(node!);
     }
 
+    /// <summary>
+    /// Compact JSON text with every object's members sorted by name (ordinal), so that two equal values written in a
+    /// different member order give the same text (hash keys).
+    /// </summary>
+    public static string Canonical(JsonNode? node) => ToJson(Sorted(node, 0));
+
+    private static JsonNode? Sorted(JsonNode? node, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new ExpressionEvaluationException("value is nested too deeply to hash");
+        }
+
+        return node switch
+        {
+            JsonObject obj => new JsonObject(obj.OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value, depth + 1)))),
+            JsonArray array => new JsonArray([.. array.Select(item => Sorted(item, depth + 1))]),
+            _ => node?.DeepClone(),
+        };
+    }
+
     /// <summary>Compact JSON text of a value ("null" for null).</summary>
     public static string ToJson(JsonNode? node) => node is null ? "null" : SafeJson(node);
 

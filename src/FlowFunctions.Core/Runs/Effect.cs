@@ -23,7 +23,14 @@ public abstract record Effect
     /// <param name="MaxExecutions">How many executions this work item may perform (what is left of the attempt budget).</param>
     /// <param name="Timeout">The per-attempt timeout.</param>
     /// <param name="Deadline">When the node's <c>deadline</c> passes; the executor starts no inline retry after it.</param>
-    public sealed record ScheduleActivity(string NodeId, string NodeType, int Attempt, int Incarnation, JsonNode? Input, RetryPolicy Retry, int MaxExecutions, TimeSpan? Timeout, DateTimeOffset? Deadline = null) : Effect
+    /// <param name="Breaker">The node's circuit breaker with its key resolved, or null.</param>
+    /// <param name="Cache">Where the node's output is cached, or null when the node has no <c>cache</c>.</param>
+    /// <param name="PriorExecutions">
+    /// Executions of the node before this work item, or null for <c>Attempt - 1</c>. They differ once a node was parked by
+    /// its breaker: the attempt token moves on (so stale timers and results of the parked work item are ignored) while
+    /// no execution was spent.
+    /// </param>
+    public sealed record ScheduleActivity(string NodeId, string NodeType, int Attempt, int Incarnation, JsonNode? Input, RetryPolicy Retry, int MaxExecutions, TimeSpan? Timeout, DateTimeOffset? Deadline = null, CircuitBreakerPolicy? Breaker = null, StepCacheKey? Cache = null, int? PriorExecutions = null) : Effect
     {
         /// <inheritdoc/>
         public override string EffectId => $"{NodeId}:{Incarnation}:{Attempt}:run";

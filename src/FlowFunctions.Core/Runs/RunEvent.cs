@@ -32,7 +32,8 @@ public abstract record RunEvent
     /// <param name="Incarnation">The node incarnation of the work item.</param>
     /// <param name="Output">The output.</param>
     /// <param name="Executions">How many handler executions the work item performed (inline retries included).</param>
-    public sealed record ActivitySucceeded(string NodeId, int Attempt, int Incarnation, JsonNode? Output, int Executions = 1) : RunEvent;
+    /// <param name="FromCache">The output came from the step cache (no execution): the node ends <see cref="NodeStatus.Cached"/>.</param>
+    public sealed record ActivitySucceeded(string NodeId, int Attempt, int Incarnation, JsonNode? Output, int Executions = 1, bool FromCache = false) : RunEvent;
 
     /// <summary>An activity failed after the executions its work item allowed.</summary>
     /// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
@@ -52,6 +53,18 @@ public abstract record RunEvent
         /// <summary>How long the server asked to wait (<c>Retry-After</c>), measured when the response arrived.</summary>
         public TimeSpan? RetryAfter { get; init; }
     }
+
+    /// <summary>
+    /// The node's circuit breaker was open (or another worker held its half-open probe), so the work item stopped before
+    /// executing the handler (again): the node waits, without spending an attempt, until <paramref name="RetryAt"/>.
+    /// </summary>
+    /// <param name="NodeId">The node.</param>
+    /// <param name="Attempt">The attempt token of the work item.</param>
+    /// <param name="Incarnation">The node incarnation of the work item.</param>
+    /// <param name="BreakerKey">The breaker's key, for people (<c>circuit open: &lt;key&gt;</c>).</param>
+    /// <param name="RetryAt">When the breaker half-opens (or the probe's lease ends): the node is dispatched again then.</param>
+    /// <param name="Executions">Executions the work item performed before it found the breaker open (inline retries).</param>
+    public sealed record ActivityParked(string NodeId, int Attempt, int Incarnation, string BreakerKey, DateTimeOffset RetryAt, int Executions = 0) : RunEvent;
 
     /// <summary>A timer armed by an earlier decision fired.</summary>
     /// <param name="NodeId">The node (or <c>map[i]</c> child).</param>
@@ -119,4 +132,7 @@ public enum TimerPurpose
 
     /// <summary>An activity node's <c>deadline</c>: armed with its first attempt, it holds for every attempt of the incarnation.</summary>
     Deadline,
+
+    /// <summary>The circuit breaker that parked the node half-opens: dispatch the node again.</summary>
+    BreakerHalfOpen,
 }

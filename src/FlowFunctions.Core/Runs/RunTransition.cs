@@ -103,17 +103,20 @@ internal sealed class RunTransition
             case RunEvent.ActivitySucceeded e:
                 applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, template) => state with
                 {
-                    Status = NodeStatus.Succeeded,
-                    Attempts = e.Attempt - 1 + e.Executions,
+                    Status = e.FromCache ? NodeStatus.Cached : NodeStatus.Succeeded,
+                    Attempts = state.Attempts + e.Executions,
                     Output = e.Output?.DeepClone(),
                     Error = null,
-                    Reason = null,
+                    Reason = e.FromCache ? "output from the step cache" : null,
                     CompletedAt = Now,
                 });
                 break;
             case RunEvent.ActivityFailed e:
                 applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, retry) =>
-                    Failed(state with { Attempts = e.Attempt - 1 + e.Executions }, e.Message, e.Class, retry, e.Kind, e.Status, e.RetryAfter));
+                    Failed(state with { Attempts = state.Attempts + e.Executions }, e.Message, e.Class, retry, e.Kind, e.Status, e.RetryAfter));
+                break;
+            case RunEvent.ActivityParked e:
+                applied = OnActivityResult(e.NodeId, e.Attempt, e.Incarnation, (state, _) => Parked(state with { Attempts = state.Attempts + e.Executions }, e));
                 break;
             case RunEvent.TimerFired e:
                 applied = OnTimer(e);
@@ -217,7 +220,7 @@ internal sealed class RunTransition
             if (mapIndex >= 0 && ChildOf(mapIndex, childIndex) is { } child && child.Attempt == e.Attempt && child.Incarnation == e.Incarnation)
             {
                 var template = _graph.Nodes[mapIndex].Map!.Template;
-                if (e.Purpose == TimerPurpose.RetryBackoff && child.Status == NodeStatus.Waiting)
+                if (e.Purpose is TimerPurpose.RetryBackoff or TimerPurpose.BreakerHalfOpen && child.Status == NodeStatus.Waiting)
                 {
                     _budget--;
                     ChildUpdated(mapIndex, childIndex, StartChildAttempt(mapIndex, childIndex, child));
@@ -226,7 +229,7 @@ internal sealed class RunTransition
                 else if (e.Purpose == TimerPurpose.AttemptTimeout && child.Status == NodeStatus.Running)
                 {
                     _effects.Add(new Effect.CancelActivity(child.Id, child.Attempt, child.Incarnation));
-                    ChildUpdated(mapIndex, childIndex, Failed(child with { Attempts = child.Attempt }, TimedOut(template.Timeout), ErrorClass.Transient, template.Retry, ErrorKind.Timeout));
+                    ChildUpdated(mapIndex, childIndex, Failed(child with { Attempts = child.Attempts + 1 }, TimedOut(template.Timeout), ErrorClass.Transient, template.Retry, ErrorKind.Timeout));
                     return true;
                 }
             }
@@ -251,9 +254,12 @@ internal sealed class RunTransition
             case TimerPurpose.Delay when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Timer:
                 NodeUpdated(index, node with { Status = NodeStatus.Succeeded, Output = node.Input?.DeepClone(), Reason = null, CompletedAt = Now });
                 return true;
+            case TimerPurpose.BreakerHalfOpen when node.Status == NodeStatus.Waiting && spec.Kind == NodeKind.Activity:
+                NodeUpdated(index, node with { Status = NodeStatus.Ready });
+                return true;
             case TimerPurpose.AttemptTimeout when node.Status == NodeStatus.Running && spec.Kind == NodeKind.Activity:
                 _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
-                NodeUpdated(index, Failed(node with { Attempts = node.Attempt }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry, ErrorKind.Timeout));
+                NodeUpdated(index, Failed(node with { Attempts = node.Attempts + 1 }, TimedOut(spec.Timeout), ErrorClass.Transient, spec.Retry, ErrorKind.Timeout));
                 return true;
             case TimerPurpose.Deadline when !node.Status.IsTerminal() && spec.Kind == NodeKind.Activity && spec.Deadline is { } deadline:
                 NodeUpdated(index, DeadlineExceeded(node, deadline));
@@ -621,9 +627,10 @@ internal sealed class RunTransition
         _budget--;
         var started = node with { StartedAt = node.StartedAt ?? Now, Reason = null };
         JsonNode? resolved;
+        JsonNode? input = null;
         try
         {
-            var input = spec.Reduce is not null && spec.Kind != NodeKind.Map ? ReduceNeeds(spec) : null;
+            input = spec.Reduce is not null && spec.Kind != NodeKind.Map ? ReduceNeeds(spec) : null;
             resolved = spec.Kind == NodeKind.Map
                 ? spec.Map!.Items.Resolve(ScopeFor(input: null))
                 : WithOf(spec).Resolve(ScopeFor(input));
@@ -637,14 +644,29 @@ internal sealed class RunTransition
         switch (spec.Kind)
         {
             case NodeKind.Activity:
-                var attempt = started.Attempts + 1;
+                // After a park the token moves on although no execution was spent (see ScheduleActivity.PriorExecutions).
+                var attempt = Math.Max(started.Attempt, started.Attempts) + 1;
+                StepCacheKey? cacheKey;
+                try
+                {
+                    cacheKey = CacheKeyOf(spec.Cache, spec.Id, spec.Type, resolved, ScopeFor(input));
+                }
+                catch (ExpressionEvaluationException ex)
+                {
+                    NodeUpdated(index, Failed(started with { Attempts = started.Attempts + 1, Attempt = attempt }, "cache.key: " + ex.Message, ErrorClass.Permanent, spec.Retry));
+                    return;
+                }
+
+                // The deadline is armed once per incarnation, with its first dispatch; it also bounds the waits of parks.
                 var deadlineAt = started.StartedAt + spec.Deadline;
                 if (attempt == 1 && deadlineAt is { } due)
                 {
                     _effects.Add(new Effect.ArmTimer(spec.Id, attempt, started.Incarnation, TimerPurpose.Deadline, due));
                 }
 
-                _effects.Add(new Effect.ScheduleActivity(spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout, deadlineAt));
+                _effects.Add(new Effect.ScheduleActivity(
+                    spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout,
+                    deadlineAt, BreakerOf(spec.CircuitBreaker, spec.Type, resolved), cacheKey, started.Attempts));
                 ArmTimeout(spec.Id, attempt, started.Incarnation, spec.Timeout);
                 NodeUpdated(index, started with { Status = NodeStatus.Running, Attempt = attempt, Input = resolved });
                 break;
@@ -773,13 +795,17 @@ internal sealed class RunTransition
         var template = spec.Map!.Template;
         var map = _nodes[spec.Id].Map!;
         JsonNode? input;
+        StepCacheKey? cacheKey;
+        var attempt = Math.Max(child.Attempt, child.Attempts) + 1;
         try
         {
-            input = template.With.Resolve(ScopeFor(input: null, map.Items[childIndex], childIndex));
+            var scope = ScopeFor(input: null, map.Items[childIndex], childIndex);
+            input = template.With.Resolve(scope);
+            cacheKey = CacheKeyOf(template.Cache, spec.Id, template.Type, input, scope);
         }
         catch (ExpressionEvaluationException ex)
         {
-            return Failed(child with { Attempts = child.Attempts + 1, Attempt = child.Attempts + 1 }, ex.Message, ErrorClass.Permanent, template.Retry);
+            return Failed(child with { Attempts = child.Attempts + 1, Attempt = attempt }, ex.Message, ErrorClass.Permanent, template.Retry);
         }
 
         if (template.Kind == NodeKind.Inline)
@@ -787,8 +813,9 @@ internal sealed class RunTransition
             return child with { Status = NodeStatus.Succeeded, Attempts = 1, Attempt = 1, Input = input, Output = input?.DeepClone(), CompletedAt = Now };
         }
 
-        var attempt = child.Attempts + 1;
-        _effects.Add(new Effect.ScheduleActivity(child.Id, template.Type, attempt, child.Incarnation, input?.DeepClone(), template.Retry, template.Retry.MaxAttempts - child.Attempts, template.Timeout));
+        _effects.Add(new Effect.ScheduleActivity(
+            child.Id, template.Type, attempt, child.Incarnation, input?.DeepClone(), template.Retry, template.Retry.MaxAttempts - child.Attempts, template.Timeout,
+            Deadline: null, BreakerOf(template.CircuitBreaker, template.Type, input), cacheKey, child.Attempts));
         ArmTimeout(child.Id, attempt, child.Incarnation, template.Timeout);
         return child with { Status = NodeStatus.Running, Attempt = attempt, Input = input, Reason = null };
     }
@@ -894,11 +921,12 @@ internal sealed class RunTransition
 
     /// <summary>
     /// The node's deadline passed: it fails for good, whatever attempts remain (a running attempt is asked to stop and
-    /// counts as an execution). The last error, if any, stays in the message.
+    /// counts as an execution; a node parked by its circuit breaker waits no longer). The last error, if any, stays in the
+    /// message.
     /// </summary>
     private NodeState DeadlineExceeded(NodeState node, TimeSpan deadline)
     {
-        var attempts = Math.Max(node.Attempts, node.Status == NodeStatus.Running ? node.Attempt : 0);
+        var attempts = node.Attempts + (node.Status == NodeStatus.Running ? 1 : 0);
         if (node.Status == NodeStatus.Running)
         {
             _effects.Add(new Effect.CancelActivity(node.Id, node.Attempt, node.Incarnation));
@@ -911,6 +939,40 @@ internal sealed class RunTransition
             Error = new NodeError(message, ErrorClass.Permanent, attempts) { Kind = ErrorKind.Deadline },
             Reason = null,
         };
+    }
+
+    /// <summary>
+    /// The breaker of a node (or map child) was open: it waits, attempts untouched, and a timer at the breaker's
+    /// half-open time dispatches it again (a node through Ready, a map child directly).
+    /// </summary>
+    private NodeState Parked(NodeState node, RunEvent.ActivityParked parked)
+    {
+        // The reason is also the node's error, so the run document (whose node shape has no reason) shows it too.
+        var reason = "circuit open: " + parked.BreakerKey;
+        _effects.Add(new Effect.ArmTimer(node.Id, node.Attempt, node.Incarnation, TimerPurpose.BreakerHalfOpen, parked.RetryAt));
+        return node with { Status = NodeStatus.Waiting, Reason = reason, Error = new NodeError(reason, ErrorClass.Transient, node.Attempt) };
+    }
+
+    /// <summary>
+    /// The node's breaker with its key resolved: the spec's key, else the host of an <c>http</c> node's <c>with.url</c>
+    /// (lowercase), else the node type.
+    /// </summary>
+    private static CircuitBreakerPolicy? BreakerOf(CircuitBreakerPolicy? breaker, string type, JsonNode? resolved) =>
+        breaker is null || breaker.Key is not null ? breaker : breaker with { Key = CircuitBreakerPolicy.DefaultKey(type, resolved) };
+
+    /// <summary>
+    /// The step cache entry of this execution (a map's children share their map node's entries), or null when there is no
+    /// <c>cache</c>; a bad key expression throws.
+    /// </summary>
+    private StepCacheKey? CacheKeyOf(CachePolicy? cache, string nodeId, string type, JsonNode? resolved, ExpressionScope scope)
+    {
+        if (cache is null)
+        {
+            return null;
+        }
+
+        var keyValue = cache.Key?.Resolve(scope);
+        return StepCacheKey.For(Spec.Name, nodeId, type, resolved, cache.Key is not null, keyValue, cache.Version, cache.Ttl);
     }
 
     private NodeState Cancelled(NodeState node, string reason)
@@ -934,7 +996,7 @@ internal sealed class RunTransition
     {
         if (before.Status != after.Status)
         {
-            var detail = after.Status == NodeStatus.Failed ? after.Error?.Message : after.Status == NodeStatus.Waiting && after.Error is { } e ? $"{after.Reason}: {e.Message}" : after.Reason;
+            var detail = after.Status == NodeStatus.Failed ? after.Error?.Message : after.Status == NodeStatus.Waiting && after.Error is { } e && e.Message != after.Reason ? $"{after.Reason}: {e.Message}" : after.Reason;
             _transitions.Add(new NodeTransition(after.Id, before.Status, after.Status, after.Attempt, detail));
         }
     }

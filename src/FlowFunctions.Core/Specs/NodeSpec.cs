@@ -48,6 +48,12 @@ public sealed record NodeSpec
     /// <summary>How parent outputs (or map children outputs) combine; null = no reduction.</summary>
     public ReduceSpec? Reduce { get; init; }
 
+    /// <summary>The circuit breaker the node's executions go through (activity nodes only), or null.</summary>
+    public CircuitBreakerPolicy? CircuitBreaker { get; init; }
+
+    /// <summary>The step cache of the node's output (activity nodes only), or null: never cached.</summary>
+    public CachePolicy? Cache { get; init; }
+
     /// <summary>The fan-out settings of a <c>map</c> node; null for every other type.</summary>
     public MapSpec? Map { get; init; }
 }
@@ -104,7 +110,14 @@ public enum FailurePolicy
 public sealed record MapSpec(ValueTemplate Items, int? MaxConcurrency, MapTemplate Template);
 
 /// <summary>The node a map runs for each item; <c>item</c> and <c>index</c> are in scope in its <c>with</c>.</summary>
-public sealed record MapTemplate(string Type, NodeKind Kind, ValueTemplate With, RetryPolicy Retry, TimeSpan? Timeout);
+/// <param name="Type">The node type.</param>
+/// <param name="Kind">Activity or inline.</param>
+/// <param name="With">The children's parameters.</param>
+/// <param name="Retry">The children's retry policy.</param>
+/// <param name="Timeout">The children's per-attempt timeout.</param>
+/// <param name="CircuitBreaker">The children's circuit breaker (from <c>defaults</c> unless the template sets one), or null.</param>
+/// <param name="Cache">The children's step cache, or null.</param>
+public sealed record MapTemplate(string Type, NodeKind Kind, ValueTemplate With, RetryPolicy Retry, TimeSpan? Timeout, CircuitBreakerPolicy? CircuitBreaker = null, CachePolicy? Cache = null);
 
 /// <summary>A declared run output.</summary>
 public sealed record OutputDeclaration(string Name, ValueTemplate Value);

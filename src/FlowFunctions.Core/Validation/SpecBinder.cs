@@ -14,11 +14,14 @@ namespace FlowFunctions.Core.Validation;
 internal sealed partial class SpecBinder
 {
     private static readonly string[] TopFields = ["name", "version", "description", "inputs", "defaults", "nodes", "outputs"];
-    private static readonly string[] NodeFields = ["id", "type", "description", "needs", "with", "when", "trigger", "retry", "timeout", "deadline", "onFailure", "reduce", "items", "maxConcurrency", "node"];
+    private static readonly string[] NodeFields = ["id", "type", "description", "needs", "with", "when", "trigger", "retry", "timeout", "deadline", "onFailure", "reduce", "items", "maxConcurrency", "node", "circuitBreaker", "cache"];
     private static readonly string[] MapOnlyFields = ["items", "maxConcurrency", "node"];
-    private static readonly string[] TemplateFields = ["type", "with", "retry", "timeout"];
+    private static readonly string[] TemplateFields = ["type", "with", "retry", "timeout", "circuitBreaker", "cache"];
     private static readonly string[] InputFields = ["type", "default", "required", "description"];
-    private static readonly string[] DefaultsFields = ["retry", "timeout", "deadline", "onFailure"];
+    private static readonly string[] DefaultsFields = ["retry", "timeout", "deadline", "onFailure", "circuitBreaker"];
+    private static readonly string[] ActivityOnlyFields = ["circuitBreaker", "cache"];
+    private static readonly string[] BreakerFields = ["key", "failureRatio", "minimumThroughput", "samplingDuration", "breakDuration"];
+    private static readonly string[] CacheFields = ["ttl", "version", "key"];
     private static readonly string[] RetryFields = ["maxAttempts", "backoff", "delay", "maxDelay", "jitter", "retryOn"];
     private static readonly string[] ReduceFields = ["strategy", "conflict"];
 
@@ -154,7 +157,7 @@ internal sealed partial class SpecBinder
 
         if (node is not JsonObject defaults)
         {
-            Error("/defaults", "'defaults' must be a mapping with retry, timeout, deadline or onFailure");
+            Error("/defaults", "'defaults' must be a mapping with retry, timeout, deadline, onFailure or circuitBreaker");
             return NodeDefaults.None;
         }
 
@@ -166,7 +169,8 @@ internal sealed partial class SpecBinder
             BindRetry(defaults["retry"], "/defaults/retry", RetryPolicy.None),
             timeout,
             OptionalEnum(defaults, "/defaults", "onFailure", FailurePolicies) ?? FailurePolicy.Fail,
-            deadline);
+            deadline,
+            BindCircuitBreaker(defaults, "/defaults", null));
     }
 
     /// <summary>
@@ -294,7 +298,17 @@ internal sealed partial class SpecBinder
         }
 
         var when = BindWhen(node, path, sites, owner);
-        var map = isMap ? BindMap(node, path, retry, timeout, sites, owner) : null;
+        var map = isMap ? BindMap(node, path, retry, timeout, defaults.CircuitBreaker, sites, owner) : null;
+        var isActivity = type is null || type.Kind == NodeKind.Activity;
+        foreach (var field in ActivityOnlyFields.Where(f => node.ContainsKey(f) && !isActivity))
+        {
+            ErrorAtKey(JsonPointer.Append(path, field), isMap
+                ? $"'{field}' is not valid on a map node; set it in the map's 'node' template, whose executions it governs"
+                : $"'{field}' is only valid on activity nodes, and '{typeName}' does not call a handler");
+        }
+
+        var breaker = isActivity ? BindCircuitBreaker(node, path, defaults.CircuitBreaker) : null;
+        var cache = isActivity ? BindCache(node, path, sites, owner, inMapTemplate: false) : null;
 
         if (id is null)
         {
@@ -319,6 +333,8 @@ internal sealed partial class SpecBinder
             OnFailure = OptionalEnum(node, path, "onFailure", FailurePolicies) ?? defaults.OnFailure,
             Reduce = reduce,
             Map = map,
+            CircuitBreaker = breaker,
+            Cache = cache,
         };
     }
 
@@ -419,7 +435,7 @@ internal sealed partial class SpecBinder
         return CompileTemplate(when, path + "/when", sites, owner, inMapTemplate: false);
     }
 
-    private MapSpec? BindMap(JsonObject node, string path, RetryPolicy retry, TimeSpan? timeout, List<ExpressionSite> sites, ExpressionOwner owner)
+    private MapSpec? BindMap(JsonObject node, string path, RetryPolicy retry, TimeSpan? timeout, CircuitBreakerPolicy? breaker, List<ExpressionSite> sites, ExpressionOwner owner)
     {
         if (!node.ContainsKey("items"))
         {
@@ -433,11 +449,11 @@ internal sealed partial class SpecBinder
         }
 
         var maxConcurrency = OptionalInteger(node, path, "maxConcurrency", 1, 10_000);
-        var template = BindMapTemplate(node["node"], path + "/node", retry, timeout, sites, owner);
+        var template = BindMapTemplate(node["node"], path + "/node", retry, timeout, breaker, sites, owner);
         return template is null ? null : new MapSpec(items, (int?)maxConcurrency, template);
     }
 
-    private MapTemplate? BindMapTemplate(JsonNode? node, string path, RetryPolicy retry, TimeSpan? timeout, List<ExpressionSite> sites, ExpressionOwner owner)
+    private MapTemplate? BindMapTemplate(JsonNode? node, string path, RetryPolicy retry, TimeSpan? timeout, CircuitBreakerPolicy? breaker, List<ExpressionSite> sites, ExpressionOwner owner)
     {
         if (node is null)
         {
@@ -473,7 +489,15 @@ internal sealed partial class SpecBinder
         var with = CompileTemplate(template["with"], path + "/with", sites, owner, inMapTemplate: true);
         var templateRetry = BindRetry(template["retry"], path + "/retry", retry);
         var templateTimeout = OptionalDuration(template, path, "timeout", positive: true) ?? timeout;
-        return type is null ? null : new MapTemplate(type.Name, type.Kind, with, templateRetry, templateTimeout);
+        var isActivity = type is null || type.Kind == NodeKind.Activity;
+        foreach (var field in ActivityOnlyFields.Where(f => template.ContainsKey(f) && !isActivity))
+        {
+            ErrorAtKey(JsonPointer.Append(path, field), $"'{field}' is only valid on activity nodes, and '{typeName}' does not call a handler");
+        }
+
+        var templateBreaker = isActivity ? BindCircuitBreaker(template, path, breaker) : null;
+        var cache = isActivity ? BindCache(template, path, sites, owner, inMapTemplate: true) : null;
+        return type is null ? null : new MapTemplate(type.Name, type.Kind, with, templateRetry, templateTimeout, templateBreaker, cache);
     }
 
     private ReduceSpec? BindReduce(JsonObject node, string path, bool isMap, int needCount)
@@ -589,6 +613,76 @@ internal sealed partial class SpecBinder
         }
 
         return entries.Count == items.Count ? RetryOn.Of(entries) : null;
+    }
+
+    /// <summary>
+    /// <c>circuitBreaker</c> of a node or of <c>defaults</c>: a mapping whose missing fields come from
+    /// <paramref name="inherited"/> (then <see cref="CircuitBreakerPolicy.Default"/>), or <c>false</c> to opt out of the
+    /// defaults' breaker.
+    /// </summary>
+    private CircuitBreakerPolicy? BindCircuitBreaker(JsonObject owner, string ownerPath, CircuitBreakerPolicy? inherited)
+    {
+        if (!owner.TryGetPropertyValue("circuitBreaker", out var node))
+        {
+            return inherited;
+        }
+
+        var path = ownerPath + "/circuitBreaker";
+        if (node is JsonValue off && off.TryGetValue<bool>(out var enabled) && !enabled)
+        {
+            return null;
+        }
+
+        if (node is not JsonObject breaker)
+        {
+            Error(path, "'circuitBreaker' must be a mapping such as { failureRatio: 0.5, minimumThroughput: 5, breakDuration: 30s }, or false");
+            return inherited;
+        }
+
+        CheckFields(breaker, path, BreakerFields);
+        var basis = inherited ?? CircuitBreakerPolicy.Default;
+        var key = OptionalString(breaker, path, "key");
+        if (key is not null && (key.Length is 0 or > CircuitBreakerPolicy.MaxKeyLength || key.Contains("${{", StringComparison.Ordinal)))
+        {
+            Error(path + "/key", $"'key' must be a literal name of 1 to {CircuitBreakerPolicy.MaxKeyLength} characters (no expressions)");
+            key = null;
+        }
+
+        return new CircuitBreakerPolicy(
+            key ?? basis.Key,
+            OptionalRatio(breaker, path, "failureRatio") ?? basis.FailureRatio,
+            (int)(OptionalInteger(breaker, path, "minimumThroughput", 1, 1_000_000) ?? basis.MinimumThroughput),
+            OptionalDuration(breaker, path, "samplingDuration", positive: true) ?? basis.SamplingDuration,
+            OptionalDuration(breaker, path, "breakDuration", positive: true) ?? basis.BreakDuration);
+    }
+
+    /// <summary><c>cache</c> of a node: <c>ttl</c> (required), <c>version</c> and <c>key</c> (an expression template).</summary>
+    private CachePolicy? BindCache(JsonObject owner, string ownerPath, List<ExpressionSite> sites, ExpressionOwner expressionOwner, bool inMapTemplate)
+    {
+        if (!owner.TryGetPropertyValue("cache", out var node))
+        {
+            return null;
+        }
+
+        var path = ownerPath + "/cache";
+        if (node is not JsonObject cache)
+        {
+            Error(path, "'cache' must be a mapping such as { ttl: 1h, version: \"1\" }");
+            return null;
+        }
+
+        CheckFields(cache, path, CacheFields);
+        if (!cache.ContainsKey("ttl"))
+        {
+            Error(path, "missing required field 'ttl' (how long an output may be reused, e.g. 1h)");
+        }
+
+        var ttl = OptionalDuration(cache, path, "ttl", positive: true);
+        var version = cache["version"] is JsonValue number && !number.TryGetValue<string>(out _) && InputTypes.Matches(InputType.Number, number)
+            ? number.ToJsonString()
+            : OptionalString(cache, path, "version") ?? string.Empty;
+        var key = cache.ContainsKey("key") ? CompileTemplate(cache["key"], path + "/key", sites, expressionOwner, inMapTemplate) : null;
+        return ttl is { } t ? new CachePolicy(t, version, key) : null;
     }
 
     private ImmutableArray<OutputDeclaration> BindOutputs(JsonNode? node, List<ExpressionSite> sites)
@@ -715,6 +809,28 @@ internal sealed partial class SpecBinder
         }
 
         Error(JsonPointer.Append(path, field), $"'{field}' must be an integer from {min} to {max}, not {Render(value)}");
+        return null;
+    }
+
+    /// <summary>A number in (0, 1].</summary>
+    private double? OptionalRatio(JsonObject obj, string path, string field)
+    {
+        if (!obj.TryGetPropertyValue(field, out var value))
+        {
+            return null;
+        }
+
+        // YAML and JSON readers keep whole numbers as integers: 1 is as good a ratio as 1.0.
+        double? ratio = value is not JsonValue v || v.TryGetValue<string>(out _) ? null
+            : v.TryGetValue<double>(out var real) ? real
+            : v.TryGetValue<long>(out var whole) ? whole
+            : null;
+        if (ratio is > 0 and <= 1)
+        {
+            return ratio;
+        }
+
+        Error(JsonPointer.Append(path, field), $"'{field}' must be a number greater than 0 and at most 1, not {Render(value)}");
         return null;
     }
 

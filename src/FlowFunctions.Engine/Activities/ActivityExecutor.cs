@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using FlowFunctions.Core.Runs;
+using FlowFunctions.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FlowFunctions.Engine.Activities;
@@ -20,14 +21,19 @@ public sealed class ActivityExecutor
     /// <param name="options">Executor settings.</param>
     /// <param name="timeProvider">The clock for retry delays, timeouts and durations.</param>
     /// <param name="jitter">Source of numbers in [0, 1) for retry jitter; a cryptographic source when null.</param>
+    /// <param name="store">
+    /// The store holding shared circuit breaker states and the step cache; without one, <c>circuitBreaker</c> and
+    /// <c>cache</c> are not applied (an executor of a <see cref="FlowEngine"/> always has its store).
+    /// </param>
     public ActivityExecutor(
         IEnumerable<IActivityHandler> handlers,
         IOptions<ActivityExecutorOptions> options,
         TimeProvider timeProvider,
-        Func<double>? jitter = null)
+        Func<double>? jitter = null,
+        IFlowStore? store = null)
         : this(
             handlers,
-            StandardMiddleware(options?.Value ?? new(), timeProvider, jitter ?? SecureJitter),
+            StandardMiddleware(options?.Value ?? new(), timeProvider, jitter ?? SecureJitter, store),
             new ChaosInjector(options?.Value.Chaos ?? new(), timeProvider))
     {
     }
@@ -73,26 +79,27 @@ public sealed class ActivityExecutor
     }
 
     /// <summary>
-    /// The standard pipeline, outermost first: a plain ordered list, so that a stage is added by inserting it at its
-    /// slot. The order matters (docs/resilience.md):
+    /// The standard pipeline, outermost first. The order matters (docs/resilience.md):
     /// <list type="number">
     /// <item>telemetry: one span and one set of metrics per work item, whatever happens inside;</item>
-    /// <item>SLOT step cache (between telemetry and retry): a cache hit skips retries and the handler, and is still traced;</item>
+    /// <item>step cache (only with a store): a hit skips retries and the handler, and is still traced;</item>
     /// <item>retry: calls everything below once per execution;</item>
-    /// <item>SLOT circuit breaker (between retry and timeout): inside retry, so it sees every execution;</item>
+    /// <item>circuit breaker (only with a store): inside retry, so it admits and counts every execution;</item>
     /// <item>timeout: limits each execution, so a timed-out execution is a transient failure that retry may repeat;</item>
     /// <item>the handler (reached through <see cref="ExecuteHandlerAsync"/>, which counts executions, applies chaos when
     /// configured, and classifies errors).</item>
     /// </list>
     /// </summary>
-    internal static IReadOnlyList<IActivityMiddleware> StandardMiddleware(ActivityExecutorOptions options, TimeProvider timeProvider, Func<double> jitter)
+    internal static IReadOnlyList<IActivityMiddleware> StandardMiddleware(ActivityExecutorOptions options, TimeProvider timeProvider, Func<double> jitter, IFlowStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         return
         [
             new TelemetryMiddleware(timeProvider),
+            .. store is null ? [] : new IActivityMiddleware[] { new StepCacheMiddleware(store.StepCache, timeProvider) },
             new RetryMiddleware(timeProvider, options.InlineRetryThreshold, jitter),
+            .. store is null ? [] : new IActivityMiddleware[] { new CircuitBreakerMiddleware(new SharedCircuitBreaker(store.Breakers, timeProvider)) },
             new TimeoutMiddleware(timeProvider),
         ];
     }

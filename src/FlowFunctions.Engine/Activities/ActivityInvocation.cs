@@ -39,13 +39,13 @@ public sealed class ActivityInvocation
 
     /// <summary>
     /// The most executions this work item may perform: <see cref="ActivityRequest.MaxExecutions"/>, never more than what
-    /// <c>retry.maxAttempts</c> leaves after <see cref="ActivityRequest.Attempt"/>, and at least one.
+    /// <c>retry.maxAttempts</c> leaves before <see cref="ActivityRequest.FirstExecution"/>, and at least one.
     /// </summary>
     public int MaxExecutions
     {
         get
         {
-            var leftByPolicy = Request.Retry.MaxAttempts - Request.Attempt + 1;
+            var leftByPolicy = Request.Retry.MaxAttempts - Request.FirstExecution + 1;
             return Math.Max(1, Math.Min(Request.MaxExecutions, leftByPolicy));
         }
     }
@@ -55,7 +55,7 @@ public sealed class ActivityInvocation
         new(Request, counter, WorkItemCancellation, cancellationToken);
 
     /// <summary>Counts one more execution and returns its absolute (1-based) number.</summary>
-    internal int BeginExecution() => Request.Attempt + Interlocked.Increment(ref counter.Value) - 1;
+    internal int BeginExecution() => Request.FirstExecution + Interlocked.Increment(ref counter.Value) - 1;
 
     private sealed class ExecutionCounter
     {

@@ -11,8 +11,14 @@ public abstract record ActivityOutcome
     /// <summary>How many times the handler ran for this work item (inline retries included).</summary>
     public int Executions { get; }
 
-    /// <summary>The handler produced an output.</summary>
-    public sealed record Succeeded(JsonNode? Output, int ExecutionCount) : ActivityOutcome(ExecutionCount);
+    /// <summary>The handler produced an output, or the step cache had one (<paramref name="FromCache"/>, no execution).</summary>
+    public sealed record Succeeded(JsonNode? Output, int ExecutionCount, bool FromCache = false) : ActivityOutcome(ExecutionCount);
+
+    /// <summary>
+    /// The node's circuit breaker is open (or another worker holds its half-open probe): the handler was not executed
+    /// (again). The engine parks the node until <paramref name="RetryAt"/> without spending an attempt.
+    /// </summary>
+    public sealed record Parked(string BreakerKey, DateTimeOffset RetryAt, int ExecutionCount) : ActivityOutcome(ExecutionCount);
 
     /// <summary>The last execution failed and no inline retry remains (a durable retry may still follow).</summary>
     public sealed record Failed(string Message, ErrorClass Class, int ExecutionCount) : ActivityOutcome(ExecutionCount)

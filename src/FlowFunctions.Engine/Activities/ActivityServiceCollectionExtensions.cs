@@ -1,6 +1,7 @@
 using System.Net;
 using FlowFunctions.Engine.Activities;
 using FlowFunctions.Engine.Activities.Handlers;
+using FlowFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,8 @@ public static class ActivityServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="ActivityExecutor"/>, the <c>echo</c>, <c>fail</c> and <c>http</c> handlers, their options
     /// (validated at start-up), <see cref="TimeProvider.System"/> unless a clock is registered, and the
-    /// <c>flowfunctions-http</c> client with the SSRF guard. Hosts bind configuration with
+    /// <c>flowfunctions-http</c> client with the SSRF guard. When an <see cref="IFlowStore"/> is registered, the executor
+    /// applies circuit breakers and the step cache through it. Hosts bind configuration with
     /// <c>services.AddOptions&lt;ActivityExecutorOptions&gt;().BindConfiguration(ActivityExecutorOptions.SectionName)</c>.
     /// </summary>
     public static IServiceCollection AddFlowFunctionsActivities(this IServiceCollection services, Action<ActivityExecutorOptions>? configure = null)
@@ -42,7 +44,8 @@ public static class ActivityServiceCollectionExtensions
         services.TryAddSingleton(provider => new ActivityExecutor(
             provider.GetServices<IActivityHandler>(),
             provider.GetRequiredService<IOptions<ActivityExecutorOptions>>(),
-            provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<TimeProvider>(),
+            store: provider.GetService<IFlowStore>()));
 
         services.AddHttpClient(HttpActivityHandler.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(provider =>

@@ -24,7 +24,7 @@ public static class ActivityTelemetry
     /// <summary>Tag: handler executions performed by the work item.</summary>
     public const string ExecutionsTag = "flowfunctions.executions";
 
-    /// <summary>Tag: <c>succeeded</c>, <c>failed</c> or <c>cancelled</c>.</summary>
+    /// <summary>Tag: <c>succeeded</c>, <c>cached</c> (a step cache hit), <c>parked</c> (an open circuit breaker), <c>failed</c> or <c>cancelled</c>.</summary>
     public const string OutcomeTag = "flowfunctions.outcome";
 
     /// <summary>Tag: <c>transient</c> or <c>permanent</c>, on failures.</summary>

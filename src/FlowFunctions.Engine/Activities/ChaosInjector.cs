@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
+using FlowFunctions.Core.Specs;
 using Polly;
 using Polly.Simmy;
 using Polly.Simmy.Fault;
@@ -27,24 +28,12 @@ internal sealed class ChaosInjector
         rules = [.. options.Rules.Select(rule => (rule, Build(rule, timeProvider, options.Randomizer)))];
     }
 
-    /// <summary>
-    /// The key a rule's <see cref="ChaosRule.Key"/> is compared with: the URL host of an <c>http</c> node (the default
-    /// circuit breaker key), otherwise the node type.
-    /// </summary>
-    public static string KeyOf(ActivityRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return request.NodeType == "http" && request.Input is JsonObject with && with["url"] is JsonValue url && url.TryGetValue<string>(out var text)
-            && Uri.TryCreate(text, UriKind.Absolute, out var uri)
-            ? uri.Host
-            : request.NodeType;
-    }
-
     /// <summary>Runs the handler through the first matching rule's chaos, or directly when none matches.</summary>
     public async Task<JsonNode?> ExecuteAsync(IActivityHandler handler, ActivityExecution execution, CancellationToken cancellationToken)
     {
         var request = execution.Request;
-        var key = rules.Length == 0 ? string.Empty : KeyOf(request);
+        // Rules compare their Key with the default circuit breaker key (the URL host of an http node, else the node type).
+        var key = rules.Length == 0 ? string.Empty : CircuitBreakerPolicy.DefaultKey(request.NodeType, request.Input);
         foreach (var (rule, pipeline) in rules)
         {
             if (rule.Matches(request.NodeType, key))

@@ -10,7 +10,7 @@ namespace FlowFunctions.Engine.Activities;
 /// <remarks>
 /// The rule. <c>retry.maxAttempts</c> bounds the total number of handler executions of a node, whichever layer retries,
 /// and this work item may perform at most <see cref="ActivityInvocation.MaxExecutions"/> of them. After execution
-/// <c>n</c> (absolute: <c>request.Attempt + k</c>) fails:
+/// <c>n</c> (absolute: <c>request.FirstExecution + k</c>) fails:
 /// <list type="bullet">
 /// <item>a permanent failure, or a transient one that <c>retry.retryOn</c> does not select, is returned at once, never
 /// retried (by either layer);</item>
@@ -78,7 +78,7 @@ internal sealed class RetryMiddleware : IActivityMiddleware
     private bool ShouldRetryInline(ResilienceContext context, ActivityOutcome.Failed failed)
     {
         var invocation = context.Properties.GetValue(InvocationKey, null!);
-        var failedExecution = invocation.Request.Attempt + invocation.Executions - 1;
+        var failedExecution = invocation.Request.FirstExecution + invocation.Executions - 1;
         var retry = invocation.Request.Retry;
         if (invocation.Executions >= invocation.MaxExecutions || !retry.Retries(failedExecution, failed.Class, failed.Kind, failed.Status))
         {

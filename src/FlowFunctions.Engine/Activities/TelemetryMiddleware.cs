@@ -21,6 +21,8 @@ internal sealed class TelemetryMiddleware(TimeProvider timeProvider) : IActivity
             var (label, errorClass) = outcome switch
             {
                 ActivityOutcome.Failed failed => ("failed", ClassName(failed.Class)),
+                ActivityOutcome.Parked => ("parked", null),
+                ActivityOutcome.Succeeded { FromCache: true } => ("cached", null),
                 _ => ("succeeded", null),
             };
             Record(span, request, label, errorClass, outcome.Executions, started);

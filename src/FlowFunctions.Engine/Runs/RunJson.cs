@@ -100,6 +100,7 @@ internal static class RunJson
     {
         RunEvent.ActivitySucceeded e => $"{e.NodeId}:{e.Incarnation}:{e.Attempt}:done",
         RunEvent.ActivityFailed e => $"{e.NodeId}:{e.Incarnation}:{e.Attempt}:done",
+        RunEvent.ActivityParked e => $"{e.NodeId}:{e.Incarnation}:{e.Attempt}:done",
         RunEvent.TimerFired e => $"{e.NodeId}:{e.Incarnation}:{e.Attempt}:{e.Purpose}",
         _ => throw new ArgumentException($"{evt.GetType().Name} has no deterministic id; pass one", nameof(evt)),
     };
@@ -109,7 +110,12 @@ internal static class RunJson
         RunEvent.ActivitySucceeded e => new JsonObject
         {
             ["kind"] = "succeeded", ["nodeId"] = e.NodeId, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation,
-            ["executions"] = e.Executions, ["output"] = e.Output?.DeepClone(),
+            ["executions"] = e.Executions, ["output"] = e.Output?.DeepClone(), ["fromCache"] = e.FromCache ? true : null,
+        },
+        RunEvent.ActivityParked e => new JsonObject
+        {
+            ["kind"] = "parked", ["nodeId"] = e.NodeId, ["attempt"] = e.Attempt, ["incarnation"] = e.Incarnation,
+            ["executions"] = e.Executions, ["breakerKey"] = e.BreakerKey, ["retryAt"] = Time(e.RetryAt),
         },
         RunEvent.ActivityFailed e => new JsonObject
         {
@@ -161,7 +167,8 @@ internal static class RunJson
         int Int(string name) => e[name]!.GetValue<int>();
         return e["kind"]!.GetValue<string>() switch
         {
-            "succeeded" => new RunEvent.ActivitySucceeded(NodeId(), Int("attempt"), Int("incarnation"), e["output"]?.DeepClone(), Int("executions")),
+            "succeeded" => new RunEvent.ActivitySucceeded(NodeId(), Int("attempt"), Int("incarnation"), e["output"]?.DeepClone(), Int("executions"), e["fromCache"]?.GetValue<bool>() ?? false),
+            "parked" => new RunEvent.ActivityParked(NodeId(), Int("attempt"), Int("incarnation"), e["breakerKey"]!.GetValue<string>(), ParseTime(e["retryAt"]), Int("executions")),
             "failed" => new RunEvent.ActivityFailed(NodeId(), Int("attempt"), Int("incarnation"), e["message"]!.GetValue<string>(), Enum.Parse<ErrorClass>(e["class"]!.GetValue<string>()), Int("executions"))
             {
                 Kind = e["errorKind"] is { } kind ? ParseKind(kind.GetValue<string>()) : ErrorKind.Other,
@@ -193,6 +200,9 @@ internal static class RunJson
             ["input"] = e.Input?.DeepClone(), ["retry"] = WriteRetry(e.Retry), ["maxExecutions"] = e.MaxExecutions,
             ["timeoutMs"] = e.Timeout is { } t ? (long)t.TotalMilliseconds : null,
             ["deadline"] = e.Deadline is { } d ? Time(d) : null,
+            ["breaker"] = e.Breaker is { } b ? WriteBreaker(b) : null,
+            ["cache"] = e.Cache is { } c ? new JsonObject { ["workflow"] = c.Workflow, ["nodeId"] = c.NodeId, ["hash"] = c.Hash, ["ttlMs"] = (long)c.Ttl.TotalMilliseconds } : null,
+            ["priorExecutions"] = e.PriorExecutions,
         },
         Effect.ArmTimer e => new JsonObject
         {
@@ -226,6 +236,28 @@ internal static class RunJson
         RetryOn = r["retryOn"] is JsonArray entries ? RetryOn.Of(entries.Select(x => x!.GetValue<string>())) : RetryOn.Transient,
     };
 
+    private static JsonObject WriteBreaker(CircuitBreakerPolicy b) => new()
+    {
+        ["key"] = b.Key,
+        ["failureRatio"] = b.FailureRatio,
+        ["minimumThroughput"] = b.MinimumThroughput,
+        ["samplingMs"] = (long)b.SamplingDuration.TotalMilliseconds,
+        ["breakMs"] = (long)b.BreakDuration.TotalMilliseconds,
+    };
+
+    private static CircuitBreakerPolicy ReadBreaker(JsonNode b) => new(
+        b["key"]?.GetValue<string>(),
+        b["failureRatio"]!.GetValue<double>(),
+        b["minimumThroughput"]!.GetValue<int>(),
+        TimeSpan.FromMilliseconds(b["samplingMs"]!.GetValue<long>()),
+        TimeSpan.FromMilliseconds(b["breakMs"]!.GetValue<long>()));
+
+    private static StepCacheKey ReadCacheKey(JsonNode c) => new(
+        c["workflow"]!.GetValue<string>(),
+        c["nodeId"]!.GetValue<string>(),
+        c["hash"]!.GetValue<string>(),
+        TimeSpan.FromMilliseconds(c["ttlMs"]!.GetValue<long>()));
+
     /// <summary>A work-queue message: several work items (schedule effects) of one run.</summary>
     public static JsonObject WriteWorkMessage(string runId, IEnumerable<JsonObject> scheduleEffects) => new()
     {
@@ -255,5 +287,8 @@ internal static class RunJson
         ReadRetry(w["retry"]!),
         w["maxExecutions"]!.GetValue<int>(),
         w["timeoutMs"] is { } t ? TimeSpan.FromMilliseconds(t.GetValue<long>()) : null,
-        ParseOptionalTime(w["deadline"]));
+        ParseOptionalTime(w["deadline"]),
+        w["breaker"] is { } b ? ReadBreaker(b) : null,
+        w["cache"] is { } c ? ReadCacheKey(c) : null,
+        w["priorExecutions"]?.GetValue<int>());
 }

@@ -62,10 +62,16 @@ public sealed class RunProcessor
 
     /// <summary>
     /// Creates a run: the first decision is taken and committed here, so the run exists with its first work
-    /// dispatched by the time this returns. Throws <see cref="RunAlreadyExistsException"/> for a taken id.
+    /// dispatched by the time this returns. Throws <see cref="RunAlreadyExistsException"/> for a taken id, and
+    /// <see cref="ArgumentException"/> for an id starting with <c>$</c> (reserved for the breaker and step cache partitions).
     /// </summary>
     public async Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId, CancellationToken cancellationToken)
     {
+        if (runId is not null && runId.StartsWith('$'))
+        {
+            throw new ArgumentException($"run id '{runId}' is reserved: ids starting with '$' name the store's own partitions", nameof(runId));
+        }
+
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
         await StartAsync(runId, specHash, new RunEvent.RunStarted(runId, spec, inputs, RunStateStore.SpecSource(specText)), cancellationToken);

@@ -447,7 +447,8 @@ public sealed class FlowWorker
 
         RunEvent result = outcome switch
         {
-            ActivityOutcome.Succeeded s => new RunEvent.ActivitySucceeded(request.NodeId, request.Attempt, request.Incarnation, s.Output, s.Executions),
+            ActivityOutcome.Succeeded s => new RunEvent.ActivitySucceeded(request.NodeId, request.Attempt, request.Incarnation, s.Output, s.Executions, s.FromCache),
+            ActivityOutcome.Parked p => new RunEvent.ActivityParked(request.NodeId, request.Attempt, request.Incarnation, p.BreakerKey, p.RetryAt, p.Executions),
             ActivityOutcome.Failed f => new RunEvent.ActivityFailed(request.NodeId, request.Attempt, request.Incarnation, f.Message, f.Class, f.Executions)
             {
                 Kind = f.Kind,

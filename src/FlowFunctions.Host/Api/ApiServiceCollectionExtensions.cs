@@ -53,6 +53,7 @@ internal static class ApiServiceCollectionExtensions
         api.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
         api.MapRunApi();
         api.MapWorkflowApi();
+        api.MapCacheApi();
         return app;
     }
 }

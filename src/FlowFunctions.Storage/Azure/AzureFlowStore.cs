@@ -16,6 +16,12 @@ public sealed class AzureFlowStore : IFlowStore
     /// <summary>The table of the run index (without the name prefix).</summary>
     public const string RunIndexTable = "flowrunindex";
 
+    /// <summary>The table of circuit breaker states (without the name prefix).</summary>
+    public const string BreakersTable = "flowbreakers";
+
+    /// <summary>The table of the step cache (without the name prefix).</summary>
+    public const string StepCacheTable = "flowstepcache";
+
     /// <summary>The blob container of artifacts (without the name prefix).</summary>
     public const string ArtifactsContainer = "flow-artifacts";
 
@@ -24,6 +30,8 @@ public sealed class AzureFlowStore : IFlowStore
     private readonly AzurePartitionStore partitions;
     private readonly AzureWorkQueue queues;
     private readonly AzureRunIndex runs;
+    private readonly AzurePartitionStore breakerPartitions;
+    private readonly AzurePartitionStore cachePartitions;
     private readonly string partitionsTable;
     private readonly string runIndexTable;
 
@@ -62,6 +70,10 @@ public sealed class AzureFlowStore : IFlowStore
         partitions = new AzurePartitionStore(tables, partitionsTable, artifacts);
         queues = new AzureWorkQueue(queueClient, artifacts, options.NamePrefix);
         runs = new AzureRunIndex(tables, runIndexTable);
+        breakerPartitions = new AzurePartitionStore(tables, options.NamePrefix + BreakersTable, artifacts);
+        cachePartitions = new AzurePartitionStore(tables, options.NamePrefix + StepCacheTable, artifacts);
+        Breakers = new PartitionBreakerStore(breakerPartitions);
+        StepCache = new PartitionStepCacheStore(cachePartitions);
         QueueClient = queueClient;
     }
 
@@ -77,6 +89,12 @@ public sealed class AzureFlowStore : IFlowStore
     /// <inheritdoc />
     public IRunIndex Runs => runs;
 
+    /// <summary>Circuit breaker states, in a table of their own.</summary>
+    public IBreakerStore Breakers { get; }
+
+    /// <summary>The step cache, in a table of its own (large outputs go to the artifacts container).</summary>
+    public IStepCacheStore StepCache { get; }
+
     /// <summary>The prefix in force: the options', else the connection string's <c>NamePrefix=</c>, else empty.</summary>
     internal string NamePrefix { get; }
 
@@ -91,6 +109,8 @@ public sealed class AzureFlowStore : IFlowStore
     {
         await partitions.EnsureTableAsync(cancellationToken);
         await runs.EnsureTableAsync(cancellationToken);
+        await breakerPartitions.EnsureTableAsync(cancellationToken);
+        await cachePartitions.EnsureTableAsync(cancellationToken);
         await artifacts.EnsureContainerAsync(cancellationToken);
     }
 
@@ -99,11 +119,13 @@ public sealed class AzureFlowStore : IFlowStore
     /// <param name="cancellationToken">Cancels the requests.</param>
     public Task EnsureQueuesAsync(IEnumerable<string> queueNames, CancellationToken cancellationToken) => queues.EnsureQueuesAsync(queueNames, cancellationToken);
 
-    /// <summary>Deletes both tables, the container and the queues this instance used (tests; the prefix keeps others safe).</summary>
+    /// <summary>Deletes the tables, the container and the queues this instance used (tests; the prefix keeps others safe).</summary>
     internal async Task DeleteStorageAsync(IEnumerable<string> extraQueues, CancellationToken cancellationToken)
     {
         await tables.DeleteTableIfExistsAsync(partitionsTable, cancellationToken);
         await tables.DeleteTableIfExistsAsync(runIndexTable, cancellationToken);
+        await tables.DeleteTableIfExistsAsync(NamePrefix + BreakersTable, cancellationToken);
+        await tables.DeleteTableIfExistsAsync(NamePrefix + StepCacheTable, cancellationToken);
         await artifacts.DeleteContainerAsync(cancellationToken);
         foreach (var queue in queues.CreatedQueues.Union(extraQueues.Select(queues.QueueName)))
         {

@@ -23,6 +23,8 @@ public sealed class SqliteFlowStore : IFlowStore
         Queues = new SqliteWorkQueue(connections, timeProvider);
         Artifacts = new SqliteArtifactStore(connections);
         Runs = new SqliteRunIndex(connections);
+        Breakers = new PartitionBreakerStore(Partitions);
+        StepCache = new PartitionStepCacheStore(Partitions);
     }
 
     /// <inheritdoc />
@@ -36,6 +38,12 @@ public sealed class SqliteFlowStore : IFlowStore
 
     /// <inheritdoc />
     public IRunIndex Runs { get; }
+
+    /// <summary>Circuit breaker states, in the reserved partition <c>$breakers</c> of the partition table.</summary>
+    public IBreakerStore Breakers { get; }
+
+    /// <summary>The step cache, in the reserved partition <c>$stepcache</c> of the partition table.</summary>
+    public IStepCacheStore StepCache { get; }
 
     /// <summary>Opens the store off the calling thread, for callers that must not block on file I/O.</summary>
     /// <param name="path">The database file.</param>
