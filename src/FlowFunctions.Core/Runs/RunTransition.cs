@@ -667,7 +667,7 @@ internal sealed class RunTransition
                 _effects.Add(new Effect.ScheduleActivity(
                     spec.Id, spec.Type, attempt, started.Incarnation, resolved?.DeepClone(), spec.Retry, spec.Retry.MaxAttempts - started.Attempts, spec.Timeout,
                     deadlineAt, BreakerOf(spec.CircuitBreaker, spec.Type, resolved), cacheKey, started.Attempts));
-                ArmTimeout(spec.Id, attempt, started.Incarnation, spec.Timeout);
+                ArmTimeout(spec.Id, attempt, started.Incarnation, spec.Timeout, spec.Retry.MaxAttempts - started.Attempts);
                 NodeUpdated(index, started with { Status = NodeStatus.Running, Attempt = attempt, Input = resolved });
                 break;
             case NodeKind.Inline:
@@ -816,7 +816,7 @@ internal sealed class RunTransition
         _effects.Add(new Effect.ScheduleActivity(
             child.Id, template.Type, attempt, child.Incarnation, input?.DeepClone(), template.Retry, template.Retry.MaxAttempts - child.Attempts, template.Timeout,
             Deadline: null, BreakerOf(template.CircuitBreaker, template.Type, input), cacheKey, child.Attempts));
-        ArmTimeout(child.Id, attempt, child.Incarnation, template.Timeout);
+        ArmTimeout(child.Id, attempt, child.Incarnation, template.Timeout, template.Retry.MaxAttempts - child.Attempts);
         return child with { Status = NodeStatus.Running, Attempt = attempt, Input = input, Reason = null };
     }
 
@@ -1003,11 +1003,18 @@ internal sealed class RunTransition
 
     private NodeState Terminal(NodeState node, NodeStatus status) => node with { Status = status, CompletedAt = Now };
 
-    private void ArmTimeout(string nodeId, int attempt, int incarnation, TimeSpan? timeout)
+    /// <summary>
+    /// Arms the durable timeout of a work item that may perform up to <paramref name="executions"/> executions: each
+    /// limited to <paramref name="timeout"/> by the executor, with inline waits of at most
+    /// <see cref="RetryPolicy.InlineWaitLimit"/> between them. Arming it at one timeout would fire while the executor
+    /// still retries inline, and the retry it schedules would run the node more often than <c>maxAttempts</c>.
+    /// </summary>
+    private void ArmTimeout(string nodeId, int attempt, int incarnation, TimeSpan? timeout, int executions)
     {
         if (timeout is { } t)
         {
-            _effects.Add(new Effect.ArmTimer(nodeId, attempt, incarnation, TimerPurpose.AttemptTimeout, Now + t));
+            var n = Math.Max(executions, 1);
+            _effects.Add(new Effect.ArmTimer(nodeId, attempt, incarnation, TimerPurpose.AttemptTimeout, Now + (t * n) + (RetryPolicy.InlineWaitLimit * (n - 1))));
         }
     }
 

@@ -16,6 +16,12 @@ public sealed record RetryPolicy(int MaxAttempts, BackoffKind Backoff, TimeSpan 
     /// <summary>The largest <see cref="MaxAttempts"/> a spec may ask for.</summary>
     public const int MaxAttemptsLimit = 100;
 
+    /// <summary>
+    /// The longest retry wait an executor may spend inside one work item (its inline-retry threshold is refused above
+    /// this). <c>Decide()</c> uses it to bound how long a work item of several executions may take.
+    /// </summary>
+    public static readonly TimeSpan InlineWaitLimit = TimeSpan.FromSeconds(10);
+
     /// <summary>One attempt, no retry.</summary>
     public static RetryPolicy None { get; } = new(1, BackoffKind.Exponential, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), false);
 

@@ -8,7 +8,7 @@ public sealed class ActivityExecutorOptions
 
     /// <summary>
     /// Retry delays up to this long are waited inside the work item; longer ones are left to the engine, which turns
-    /// them into durable timers. Default 1 s.
+    /// them into durable timers. Default 1 s; at most <see cref="Core.Specs.RetryPolicy.InlineWaitLimit"/> (10 s).
     /// </summary>
     public TimeSpan InlineRetryThreshold { get; set; } = TimeSpan.FromSeconds(1);
 

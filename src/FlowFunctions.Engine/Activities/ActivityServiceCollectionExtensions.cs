@@ -1,4 +1,5 @@
 using System.Net;
+using FlowFunctions.Core.Specs;
 using FlowFunctions.Engine.Activities;
 using FlowFunctions.Engine.Activities.Handlers;
 using FlowFunctions.Storage;
@@ -27,7 +28,9 @@ public static class ActivityServiceCollectionExtensions
         }
 
         options
-            .Validate(o => o.InlineRetryThreshold >= TimeSpan.Zero, "FlowFunctions:InlineRetryThreshold must not be negative")
+            .Validate(
+                o => o.InlineRetryThreshold >= TimeSpan.Zero && o.InlineRetryThreshold <= RetryPolicy.InlineWaitLimit,
+                $"FlowFunctions:InlineRetryThreshold must be between 0 and {Duration.Format(RetryPolicy.InlineWaitLimit)}")
             .Validate(o => o.Http.MaxResponseBodyBytes > 0, "FlowFunctions:Http:MaxResponseBodyBytes must be positive")
             .Validate(o => o.Http.MaxRedirects >= 0, "FlowFunctions:Http:MaxRedirects must not be negative")
             .Validate(o => o.Http.DefaultTimeout > TimeSpan.Zero, "FlowFunctions:Http:DefaultTimeout must be positive")

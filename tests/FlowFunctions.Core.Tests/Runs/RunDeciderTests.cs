@@ -251,15 +251,16 @@ public class RunDeciderTests
         var d = Start("name: t\nnodes:\n  - { id: a, type: echo, timeout: 30s, retry: { maxAttempts: 2, delay: 1s } }\n");
         var timer = d.Effects.OfType<Effect.ArmTimer>().Single();
         timer.Purpose.ShouldBe(TimerPurpose.AttemptTimeout);
-        timer.DueAt.ShouldBe(T0.AddSeconds(30));
+        // The work item may execute twice (30s each) with an inline wait between: the timer leaves room for both.
+        timer.DueAt.ShouldBe(T0.AddSeconds(30 + 30 + 10));
         d.Effects.OfType<Effect.ScheduleActivity>().Single().Timeout.ShouldBe(TimeSpan.FromSeconds(30));
 
-        d = Apply(d, new RunEvent.TimerFired("a", 1, 0, TimerPurpose.AttemptTimeout), 30);
+        d = Apply(d, new RunEvent.TimerFired("a", 1, 0, TimerPurpose.AttemptTimeout), 70);
 
         d.Effects.OfType<Effect.CancelActivity>().Single().NodeId.ShouldBe("a");
         Status(d, "a").ShouldBe(NodeStatus.Waiting);
         d.State.Nodes["a"].Error!.Message.ShouldBe("timed out after 30s");
-        Apply(d, new RunEvent.ActivitySucceeded("a", 1, 0, null), 31).Effects.ShouldBeEmpty();
+        Apply(d, new RunEvent.ActivitySucceeded("a", 1, 0, null), 71).Effects.ShouldBeEmpty();
     }
 
     [Fact]
