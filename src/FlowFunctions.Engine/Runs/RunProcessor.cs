@@ -152,8 +152,10 @@ public sealed class RunProcessor
         {
             // With a worker of this process listening, it takes the run at once (TakeCommandedRuns) and the durable
             // wake-up is only the safety net for this process dying first: it becomes visible a control visibility period
-            // later (finding nothing left to do), instead of a second pass racing the first for the run's lease.
-            var local = Volatile.Read(ref _commandListeners) > 0 && _commanded.Count < MaxCommandedRuns && _commanded.TryAdd(runId, 0);
+            // later (finding nothing left to do), instead of a second pass racing the first for the run's lease. A run
+            // already waiting there is taken after this event was stored; one taken meanwhile gets an immediate wake-up.
+            var local = Volatile.Read(ref _commandListeners) > 0
+                && ((_commanded.Count < MaxCommandedRuns && _commanded.TryAdd(runId, 0)) || _commanded.ContainsKey(runId));
             await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Wake(runId), local ? _options.ControlVisibility : TimeSpan.Zero, cancellationToken);
             (local ? CommandSignal : ControlSignal).Notify();
         }

@@ -95,4 +95,72 @@ public sealed class PriorityLaneTests
         state.Status.ShouldBe(RunStatus.Succeeded);
         state.Nodes["fresh"].Attempt.ShouldBe(1);
     }
+
+    [Fact]
+    public async Task ARunningWorker_AppliesACommandOfItsProcessAtOnce_NotFromTheDurableWakeUp()
+    {
+        await using var fixture = new EngineFixture(new EngineOptions { ControlVisibility = TimeSpan.FromMinutes(5), HousekeepingInterval = TimeSpan.FromMinutes(5) });
+        var runId = await fixture.StartAsync(Gated);
+        using var stop = new CancellationTokenSource();
+        var worker = fixture.Engine.CreateWorker().RunAsync(stop.Token);
+        try
+        {
+            // Once the worker listens, the raise's durable wake-up is invisible for five minutes and housekeeping sleeps
+            // as long: only the command loop can have applied it when the run finishes.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            ControlResult raised;
+            while ((raised = await fixture.Engine.RaiseEventAsync(runId, "go", null, eventId: "go-1")).Outcome == ControlOutcome.Accepted
+                   && !(await fixture.Engine.GetRunAsync(runId))!.IsTerminal)
+            {
+                DateTime.UtcNow.ShouldBeLessThan(deadline, "the raised event was never applied");
+                await Task.Delay(50);
+            }
+
+            raised.Outcome.ShouldBe(ControlOutcome.Refused, "a finished run takes no events");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await worker;
+        }
+
+        (await fixture.Engine.GetRunAsync(runId))!.Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task ACommandHandedToALocalWorkerThatDies_IsAppliedFromTheDelayedWakeUp()
+    {
+        await using var fixture = new EngineFixture(new EngineOptions { ControlVisibility = TimeSpan.FromSeconds(1) });
+        var runId = await fixture.StartAsync(Gated);
+        using (fixture.Engine.Processor.ListenForCommands())
+        {
+            // A worker of this process is listening, so the run is handed to it; it dies before taking it.
+            (await fixture.Engine.PatchRunAsync(runId, AddFresh(), "tester")).Outcome.ShouldBe(PatchOutcome.Accepted);
+        }
+
+        var queues = fixture.Engine.Store.Queues;
+        (await queues.CountAsync(fixture.Options.ControlQueue, default)).ShouldBe(1, "the durable wake-up is stored");
+        (await queues.DequeueAsync(fixture.Options.ControlQueue, 32, TimeSpan.FromSeconds(1), default)).ShouldBeEmpty("and delayed while a local worker listens");
+
+        // Another process's worker applies the patch once the wake-up comes due.
+        await using var other = fixture.Open();
+        using var stop = new CancellationTokenSource();
+        var worker = other.CreateWorker().RunAsync(stop.Token);
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while ((await other.GetRunAsync(runId))!.Nodes.GetValueOrDefault("fresh")?.Status != NodeStatus.Succeeded)
+            {
+                DateTime.UtcNow.ShouldBeLessThan(deadline, "the patch was never applied");
+                await Task.Delay(20);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await worker;
+        }
+
+        (await other.GetRunAsync(runId))!.GraphRevision.ShouldBe(2);
+    }
 }
