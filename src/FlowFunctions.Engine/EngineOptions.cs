@@ -9,6 +9,12 @@ public sealed class EngineOptions
     /// <summary>The queue of activity work items.</summary>
     public string WorkQueue { get; set; } = "flow-work";
 
+    /// <summary>
+    /// The priority lane: work items dispatched by an episode that applied a command which makes work ready (a patch, a
+    /// raised event, a redrive, a resume). Workers take from it before <see cref="WorkQueue"/>.
+    /// </summary>
+    public string PriorityWorkQueue { get; set; } = "flow-work-priority";
+
     /// <summary>The most inbox events one episode applies.</summary>
     public int MaxEventsPerEpisode { get; set; } = 256;
 

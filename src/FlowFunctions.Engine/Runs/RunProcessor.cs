@@ -47,6 +47,21 @@ public sealed class RunProcessor
     /// <summary>Signalled after this processor enqueues wake-ups and timers.</summary>
     public WakeSignal ControlSignal { get; } = new();
 
+    /// <summary>Signalled after a command was stored for a run (see <see cref="TakeCommandedRuns"/>).</summary>
+    public WakeSignal CommandSignal { get; } = new();
+
+    /// <summary>At most this many command-woken runs wait here for a worker of this process; beyond, the durable wake-up alone serves.</summary>
+    private const int MaxCommandedRuns = 1024;
+
+    /// <summary>How many workers of this process take command-woken runs.</summary>
+    private int _commandListeners;
+
+    /// <summary>Runs that were sent a command through this process and not yet taken by a worker here.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _commanded = new(StringComparer.Ordinal);
+
+    /// <summary>1 after this processor enqueued to the priority lane, until a worker here takes the note (<see cref="TakePriorityNote"/>).</summary>
+    private int _priorityNote;
+
     /// <summary>Counts episodes and commits, for benchmarks and operations.</summary>
     public long Episodes => Interlocked.Read(ref _episodes);
 
@@ -121,7 +136,7 @@ public sealed class RunProcessor
         }
 
         _states.Remember(new StoredRun(decision.State, sequence, specHash));
-        await DispatchAsync(runId, sequence, decision.Effects, cancellationToken);
+        await DispatchAsync(runId, sequence, decision.Effects, urgent: false, cancellationToken);
     }
 
     /// <summary>Stores an event in a run's inbox (idempotent by <paramref name="eventId"/>) and wakes the run. False if it was already there.</summary>
@@ -141,7 +156,14 @@ public sealed class RunProcessor
         // Woken even for a duplicate: the first delivery may have stored the event and died before its wake-up.
         if (wake)
         {
-            await WakeAsync(runId, cancellationToken);
+            // With a worker of this process listening, it takes the run at once (TakeCommandedRuns) and the durable
+            // wake-up is only the safety net for this process dying first: it becomes visible a control visibility period
+            // later (finding nothing left to do), instead of a second pass racing the first for the run's lease. A run
+            // already waiting there is taken after this event was stored; one taken meanwhile gets an immediate wake-up.
+            var local = Volatile.Read(ref _commandListeners) > 0
+                && ((_commanded.Count < MaxCommandedRuns && _commanded.TryAdd(runId, 0)) || _commanded.ContainsKey(runId));
+            await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Wake(runId), local ? _options.ControlVisibility : TimeSpan.Zero, cancellationToken);
+            (local ? CommandSignal : ControlSignal).Notify();
         }
 
         return stored;
@@ -178,6 +200,42 @@ public sealed class RunProcessor
             }
         }
     }
+
+    /// <summary>
+    /// Registers a worker of this process that takes command-woken runs (<see cref="TakeCommandedRuns"/>) until the
+    /// returned handle is disposed; without one, a command's wake-up goes only through the control queue.
+    /// </summary>
+    public IDisposable ListenForCommands()
+    {
+        Interlocked.Increment(ref _commandListeners);
+        return new CommandListener(this);
+    }
+
+    /// <summary>
+    /// Takes the runs sent a command through this process since the last call: a worker here processes them at once,
+    /// ahead of the control queue (their durable wake-ups are still queued and find nothing left to do).
+    /// </summary>
+    public IReadOnlyList<string> TakeCommandedRuns()
+    {
+        var runs = new List<string>();
+        foreach (var runId in _commanded.Keys)
+        {
+            if (_commanded.TryRemove(runId, out _))
+            {
+                runs.Add(runId);
+            }
+        }
+
+        return runs;
+    }
+
+    /// <summary>
+    /// Whether this processor enqueued work to the priority lane since the last call: a worker here then reads the lane on
+    /// its next poll (otherwise it reads it only now and then, to save an empty read per poll).
+    /// </summary>
+    public bool TakePriorityNote() => Interlocked.Exchange(ref _priorityNote, 0) == 1;
+
+    internal void StopListeningForCommands() => Interlocked.Decrement(ref _commandListeners);
 
     /// <summary>Asks a worker to run an episode for the run.</summary>
     public async Task WakeAsync(string runId, CancellationToken cancellationToken)
@@ -258,7 +316,7 @@ public sealed class RunProcessor
             // A previous episode committed these effects but crashed before dispatching them, and perhaps before
             // updating the run index, which an episode does before it deletes its outbox (see below).
             await UpdateIndexAsync(run.State, ct);
-            await DispatchStoredAsync(runId, run.Sequence, leftovers, ct);
+            await DispatchStoredAsync(runId, run.Sequence, leftovers, urgent: false, ct);
         }
 
         var inbox = (await _store.Partitions.QueryAsync(runId, RunRows.InboxPrefix, ct))
@@ -280,6 +338,7 @@ public sealed class RunProcessor
         var consumed = new List<string>();
         var mutations = new List<GraphMutation>();
         var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
+        var urgent = false;
         foreach (var (row, json) in inbox)
         {
             // Once the dispatch budget is spent, the remaining events are still applied, with a budget of zero: they
@@ -287,7 +346,9 @@ public sealed class RunProcessor
             // Stopping at the budget instead left them in the inbox, where every later episode re-read and re-parsed
             // them: on a wide fan-out each episode's first completion spent the budget on the next dispatch page, so
             // the inbox grew to ~N rows and the run read O(N^2 / budget) inbox rows (bench/, docs/benchmarks.md).
-            var decision = RunDecider.Decide(state, RunJson.ReadEvent(json["event"]!.AsObject()), Context(budget));
+            var evt = RunJson.ReadEvent(json["event"]!.AsObject());
+            urgent |= MakesWorkReady(evt);
+            var decision = RunDecider.Decide(state, evt, Context(budget));
             state = decision.State;
             effects.AddRange(decision.Effects);
             transitions.AddRange(decision.Transitions);
@@ -328,9 +389,16 @@ public sealed class RunProcessor
         // episode deleted its outbox (run:complete) left the index saying Running forever, and housekeeping, which
         // finds runs through the index, had nothing left to repair it from.
         await UpdateIndexAsync(state, ct, committedFrom: run.Sequence, committed: sequence);
-        await DispatchAsync(runId, sequence, effects, ct);
+        await DispatchAsync(runId, sequence, effects, urgent, ct);
         return inbox.Count;
     }
+
+    /// <summary>
+    /// Commands after which a user waits for new work to start: the episode that applies one dispatches its work items
+    /// to <see cref="EngineOptions.PriorityWorkQueue"/>. Starting a run is not one of them.
+    /// </summary>
+    private static bool MakesWorkReady(RunEvent evt) =>
+        evt is RunEvent.GraphPatchRequested or RunEvent.ExternalEventRaised or RunEvent.NodeRedriveRequested or RunEvent.RunResumeRequested;
 
     /// <summary>The node id of run-level history records (control commands applied or refused).</summary>
     public const string RunHistoryId = "$run";
@@ -365,7 +433,7 @@ public sealed class RunProcessor
         }
     }
 
-    private Task DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, CancellationToken ct)
+    private Task DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, bool urgent, CancellationToken ct)
     {
         if (effects.Count == 0)
         {
@@ -375,11 +443,15 @@ public sealed class RunProcessor
         var rows = effects.GroupBy(e => e.EffectId).Select(g => g.Last())
             .Select(e => new StoredRow(RunRows.Outbox(e.EffectId), RunJson.WriteEffect(e).ToJsonString(), "*"))
             .ToList();
-        return DispatchStoredAsync(runId, sequence, rows, ct);
+        return DispatchStoredAsync(runId, sequence, rows, urgent, ct);
     }
 
-    /// <summary>Sends each outbox effect to its queue, then deletes the outbox rows in one batch.</summary>
-    private async Task DispatchStoredAsync(string runId, long sequence, IReadOnlyList<StoredRow> outbox, CancellationToken ct)
+    /// <summary>
+    /// Sends each outbox effect to its queue (work items to the priority lane when <paramref name="urgent"/>), then deletes
+    /// the outbox rows in one batch. Leftovers of a crashed episode go to the normal work queue: the lane is a latency
+    /// preference, not a correctness one.
+    /// </summary>
+    private async Task DispatchStoredAsync(string runId, long sequence, IReadOnlyList<StoredRow> outbox, bool urgent, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
         var work = new List<JsonObject>();
@@ -410,7 +482,11 @@ public sealed class RunProcessor
 
         // k work items per message: one take, one inbox batch and one delete serve k activities.
         var messages = work.Chunk(Math.Max(_options.WorkItemsPerMessage, 1)).Select(items => RunJson.WriteWorkMessage(runId, items).ToJsonString()).ToList();
-        await _store.Queues.EnqueueManyAsync(_options.WorkQueue, messages, TimeSpan.Zero, ct);
+        await _store.Queues.EnqueueManyAsync(urgent ? _options.PriorityWorkQueue : _options.WorkQueue, messages, TimeSpan.Zero, ct);
+        if (urgent && messages.Count > 0)
+        {
+            Volatile.Write(ref _priorityNote, 1);
+        }
 
         WorkSignal.Notify();
         ControlSignal.Notify();
@@ -472,6 +548,20 @@ public sealed class RunProcessor
     private DecisionContext Context(int budget) => new(_time.GetUtcNow(), _jitter(), Math.Max(budget, 0));
 
     private string NewRunId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+}
+
+/// <summary>One registration of <see cref="RunProcessor.ListenForCommands"/>; disposing it ends it once.</summary>
+internal sealed class CommandListener(RunProcessor processor) : IDisposable
+{
+    private int _disposed;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            processor.StopListeningForCommands();
+        }
+    }
 }
 
 /// <summary>A run id that is already taken.</summary>

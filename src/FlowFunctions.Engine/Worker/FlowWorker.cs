@@ -11,8 +11,8 @@ namespace FlowFunctions.Engine.Worker;
 
 /// <summary>
 /// Works every run of a store until stopped: takes run wake-ups and timers from the control queue (running
-/// episodes through <see cref="RunProcessor"/>) and work items from the work queue (running activities through
-/// <see cref="ActivityExecutor"/>). Polls fast while busy and backs off to a slow, cheap poll when idle.
+/// episodes through <see cref="RunProcessor"/>) and work items from the work queue, its priority lane first (running
+/// activities through <see cref="ActivityExecutor"/>); runs sent a command in this process are processed at once. Polls fast while busy and backs off to a slow, cheap poll when idle.
 /// Any number of workers may share a store; at-least-once delivery plus the engine's dedupe make that safe.
 /// </summary>
 public sealed class FlowWorker
@@ -50,9 +50,49 @@ public sealed class FlowWorker
         using var abandon = new CancellationTokenSource();
         var work = WorkLoopAsync(stoppingToken, abandon.Token);
         var control = ControlLoopAsync(stoppingToken);
+        var commands = CommandLoopAsync(stoppingToken);
         var housekeeping = HousekeepingLoopAsync(stoppingToken);
         await using var graceTimer = stoppingToken.Register(() => abandon.CancelAfter(ShutdownGrace));
-        await Task.WhenAll(work, control, housekeeping);
+        await Task.WhenAll(work, control, commands, housekeeping);
+    }
+
+    /// <summary>
+    /// Processes the runs sent a command through this process as soon as the command is stored, instead of behind the
+    /// control loop's batch of other runs' episodes. Only a shortcut: while this loop listens, the command's durable
+    /// wake-up is enqueued with a delay of <see cref="EngineOptions.ControlVisibility"/> and then handled as usual (finding
+    /// the inbox empty, or applying the command if this process died first); when the control loop holds the run's lease,
+    /// this pass returns at once and the holder applies the command when it re-checks the inbox on release.
+    /// </summary>
+    private async Task CommandLoopAsync(CancellationToken stop)
+    {
+        using var listening = _processor.ListenForCommands();
+        while (!stop.IsCancellationRequested)
+        {
+            // Armed before taking, so a command noted while this pass runs is not missed.
+            var signalled = _processor.CommandSignal.WaitAsync(_options.MaxPollDelay, _time, stop);
+            foreach (var runId in _processor.TakeCommandedRuns())
+            {
+                try
+                {
+                    using var scope = RunScope(runId);
+                    await _processor.ProcessAsync(runId, CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    // The durable wake-up is still queued: the control loop retries the run.
+                    WorkerLog.EpisodeFailed(_logger, ex, runId);
+                }
+            }
+
+            try
+            {
+                await signalled;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     private async Task ControlLoopAsync(CancellationToken stop)
@@ -184,12 +224,19 @@ public sealed class FlowWorker
     /// keeps the message invisible while this runs, so there is no visibility heartbeat; superseded attempts are still
     /// detected and cancelled. Throws when it could not finish (the host redelivers; results already stored dedupe).
     /// </summary>
-    public async Task HandleWorkMessageBodyAsync(string body, CancellationToken cancellationToken)
+    public Task HandleWorkMessageBodyAsync(string body, CancellationToken cancellationToken) =>
+        HandleWorkMessageBodyAsync(_options.WorkQueue, body, cancellationToken);
+
+    /// <summary>
+    /// Handles one message body of <paramref name="queue"/> (the work queue or the priority lane,
+    /// <see cref="EngineOptions.PriorityWorkQueue"/>), as <see cref="HandleWorkMessageBodyAsync(string, CancellationToken)"/>.
+    /// </summary>
+    public async Task HandleWorkMessageBodyAsync(string queue, string body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (!TryReadWork(body, out var requests, out var problem))
         {
-            await RecordPoisonAsync(_options.WorkQueue, body, problem, cancellationToken);
+            await RecordPoisonAsync(queue, body, problem, cancellationToken);
             return;
         }
 
@@ -269,6 +316,7 @@ public sealed class FlowWorker
     {
         var idle = new PollDelay(MinPollDelay, _options.MaxPollDelay);
         using var slots = new SemaphoreSlim(_options.MaxConcurrentActivities);
+        var lane = new LanePolls();
         var running = new List<Task>();
         while (!stop.IsCancellationRequested)
         {
@@ -283,10 +331,10 @@ public sealed class FlowWorker
             }
 
             var free = slots.CurrentCount + 1;
-            IReadOnlyList<QueueMessage> messages;
+            List<(string Queue, QueueMessage Message)> messages;
             try
             {
-                messages = await _store.Queues.DequeueAsync(_options.WorkQueue, free, _options.WorkVisibility, stop);
+                messages = await TakeWorkAsync(free, lane, stop);
             }
             catch (OperationCanceledException)
             {
@@ -309,13 +357,13 @@ public sealed class FlowWorker
                     await slots.WaitAsync(CancellationToken.None);
                 }
 
-                var message = messages[i];
+                var (queue, message) = messages[i];
                 running.Add(Task.Run(
                     async () =>
                     {
                         try
                         {
-                            await ExecuteWorkItemAsync(message, abandon);
+                            await ExecuteWorkItemAsync(queue, message, abandon);
                         }
                         catch (Exception ex)
                         {
@@ -335,20 +383,42 @@ public sealed class FlowWorker
     }
 
     /// <summary>
+    /// Takes up to <paramref name="free"/> work messages: from the priority lane (work made ready by commands) when it has
+    /// any, so they start at once, ahead of the backlog already queued; otherwise from the work queue. Free slots left
+    /// over are filled by the next poll, which follows at once. The lane is read when this process just enqueued to it,
+    /// while it keeps answering messages, and otherwise once per <see cref="EngineOptions.MaxPollDelay"/> (work another
+    /// process put there); an empty read on every poll would add a storage request per poll.
+    /// </summary>
+    private async Task<List<(string Queue, QueueMessage Message)>> TakeWorkAsync(int free, LanePolls lane, CancellationToken stop)
+    {
+        if (_processor.TakePriorityNote() || lane.Due(_time, _options.MaxPollDelay))
+        {
+            var urgent = await _store.Queues.DequeueAsync(_options.PriorityWorkQueue, free, _options.WorkVisibility, stop);
+            lane.Polled(_time, urgent.Count > 0);
+            if (urgent.Count > 0)
+            {
+                return [.. urgent.Select(m => (_options.PriorityWorkQueue, m))];
+            }
+        }
+
+        return [.. (await _store.Queues.DequeueAsync(_options.WorkQueue, free, _options.WorkVisibility, stop)).Select(m => (_options.WorkQueue, m))];
+    }
+
+    /// <summary>
     /// Executes a work message: the work items of one run that one episode dispatched together (up to
     /// <see cref="EngineOptions.WorkItemsPerMessage"/>). They run concurrently; their results are stored in the run's
     /// inbox in one batch before the message is deleted, so a crash re-executes them (at least once) and a duplicate
     /// result lands on the same inbox row.
     /// </summary>
-    private async Task ExecuteWorkItemAsync(QueueMessage message, CancellationToken abandon)
+    private async Task ExecuteWorkItemAsync(string queue, QueueMessage message, CancellationToken abandon)
     {
         if (!TryReadWork(message.Body, out var requests, out var problem))
         {
-            await PoisonAsync(_options.WorkQueue, message, problem, CancellationToken.None);
+            await PoisonAsync(queue, message, problem, CancellationToken.None);
             return;
         }
 
-        var lease = new WorkItemLease(message);
+        var lease = new WorkItemLease(queue, message);
         var outcome = await RunWorkItemsAsync(requests, lease, abandon);
         if (outcome.Stored)
         {
@@ -361,11 +431,11 @@ public sealed class FlowWorker
         if (abandon.IsCancellationRequested && outcome.Unfinished)
         {
             // Shutdown: release the unfinished work to another worker at once (finished items are already stored).
-            await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, TimeSpan.Zero, CancellationToken.None);
+            await _store.Queues.UpdateVisibilityAsync(queue, lease.Current, TimeSpan.Zero, CancellationToken.None);
             return;
         }
 
-        await _store.Queues.DeleteAsync(_options.WorkQueue, lease.Current, CancellationToken.None);
+        await _store.Queues.DeleteAsync(queue, lease.Current, CancellationToken.None);
     }
 
     private static bool TryReadWork(string body, out IReadOnlyList<ActivityRequest> requests, out string problem)
@@ -469,7 +539,7 @@ public sealed class FlowWorker
             while (true)
             {
                 await Task.Delay(interval, _time, stop);
-                if (lease is not null && await _store.Queues.UpdateVisibilityAsync(_options.WorkQueue, lease.Current, _options.WorkVisibility, stop) is { } renewed)
+                if (lease is not null && await _store.Queues.UpdateVisibilityAsync(lease.Queue, lease.Current, _options.WorkVisibility, stop) is { } renewed)
                 {
                     lease.Current = renewed;
                 }
@@ -722,10 +792,27 @@ public sealed class FlowWorker
         public bool Superseded { get; set; }
     }
 
-    /// <summary>The work item's current pop receipt, updated by the heartbeat.</summary>
-    private sealed class WorkItemLease(QueueMessage message)
+    /// <summary>The work item's queue and current pop receipt, updated by the heartbeat.</summary>
+    private sealed class WorkItemLease(string queue, QueueMessage message)
     {
+        public string Queue { get; } = queue;
+
         public QueueMessage Current { get; set; } = message;
+    }
+
+    /// <summary>When the work loop last read the priority lane, and whether that read found messages.</summary>
+    private sealed class LanePolls
+    {
+        private long _at;
+        private bool _answered = true;
+
+        public bool Due(TimeProvider time, TimeSpan interval) => _answered || time.GetElapsedTime(_at) >= interval;
+
+        public void Polled(TimeProvider time, bool answered)
+        {
+            _at = time.GetTimestamp();
+            _answered = answered;
+        }
     }
 
     /// <summary>Exponential idle backoff between polls.</summary>

@@ -63,12 +63,18 @@ public static class CustomHandlerExtensions
                 await worker.HandleControlMessageBodyAsync(await QueueBody.ResolveAsync(app.Services.GetRequiredService<IFlowStore>().Artifacts, text, ct), ct);
                 return "control message handled";
             }, ct));
-        app.MapPost("/" + FunctionNames.Work, (HttpRequest request, FlowWorker worker, ILogger<FlowWorker> logger, CancellationToken ct) =>
-            InvokeAsync(request, FunctionNames.Work, logger, async (invocation, text) =>
-            {
-                await worker.HandleWorkMessageBodyAsync(await QueueBody.ResolveAsync(app.Services.GetRequiredService<IFlowStore>().Artifacts, text, ct), ct);
-                return "work message handled";
-            }, ct));
+        // The work queue and its priority lane (work made ready by commands): the same handling, each poisons to its own name.
+        var options = app.Services.GetRequiredService<FlowEngine>().Options;
+        foreach (var (function, queue) in new[] { (FunctionNames.Work, options.WorkQueue), (FunctionNames.PriorityWork, options.PriorityWorkQueue) })
+        {
+            app.MapPost("/" + function, (HttpRequest request, FlowWorker worker, ILogger<FlowWorker> logger, CancellationToken ct) =>
+                InvokeAsync(request, function, logger, async (invocation, text) =>
+                {
+                    await worker.HandleWorkMessageBodyAsync(queue, await QueueBody.ResolveAsync(app.Services.GetRequiredService<IFlowStore>().Artifacts, text, ct), ct);
+                    return "work message handled";
+                }, ct));
+        }
+
         app.MapPost("/" + FunctionNames.StartRun, (HttpRequest request, StartRunHandler handler, ILogger<StartRunHandler> logger, CancellationToken ct) =>
             InvokeAsync(request, FunctionNames.StartRun, logger, async (invocation, text) =>
             {

@@ -12,6 +12,9 @@ internal static class FunctionNames
     /// <summary>Storage queue trigger on the work queue (activity work items).</summary>
     public const string Work = "work";
 
+    /// <summary>Storage queue trigger on the priority lane of the work queue (work made ready by commands).</summary>
+    public const string PriorityWork = "work-priority";
+
     /// <summary>Storage queue trigger on the start queue (the local path for start-run messages).</summary>
     public const string StartRun = "start-run";
 

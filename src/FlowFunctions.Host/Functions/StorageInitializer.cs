@@ -14,7 +14,7 @@ internal sealed partial class StorageInitializer(IFlowStore store, FlowEngine en
 {
     /// <summary>Every queue the app reads or writes (without the name prefix).</summary>
     public IReadOnlyList<string> Queues =>
-        [engine.Options.ControlQueue, engine.Options.WorkQueue, FunctionNames.StartQueue, FlowWorker.PoisonQueue, DeadLetterStore.Queue];
+        [engine.Options.ControlQueue, engine.Options.WorkQueue, engine.Options.PriorityWorkQueue, FunctionNames.StartQueue, FlowWorker.PoisonQueue, DeadLetterStore.Queue];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

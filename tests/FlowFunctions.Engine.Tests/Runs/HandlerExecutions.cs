@@ -30,5 +30,8 @@ internal sealed class HandlerExecutions : IDisposable
     /// <summary>The nodes of <paramref name="runId"/> whose work items ran, in completion order (a node per work item).</summary>
     public IReadOnlyList<string> Of(string runId) => [.. _executed.Where(e => e.RunId == runId).Select(e => e.NodeId)];
 
+    /// <summary>Every (run, node) whose work item ran, in completion order.</summary>
+    public IReadOnlyList<(string RunId, string NodeId)> All => [.. _executed];
+
     public void Dispose() => _listener.Dispose();
 }

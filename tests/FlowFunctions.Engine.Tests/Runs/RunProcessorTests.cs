@@ -218,7 +218,7 @@ public sealed class RunProcessorTests
     }
 
     /// <summary>Simulates a process dying right after an episode's commit: the first enqueue of a work item fails.</summary>
-    private sealed class CrashOnEnqueueStore(IFlowStore inner, string queue) : IFlowStore
+    internal sealed class CrashOnEnqueueStore(IFlowStore inner, string queue) : IFlowStore
     {
         public IPartitionStore Partitions => inner.Partitions;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
+using FlowFunctions.Engine;
 using FlowFunctions.Engine.Worker;
 using FlowFunctions.Host.Functions;
 
@@ -43,6 +44,23 @@ public sealed class EngineFunctionTests
     }
 
     [Fact]
+    public async Task PriorityWorkFunction_RunsTheWorkAPatchMadeReady()
+    {
+        await using var app = HandlerApp.Sqlite();
+        var runId = await StartHelloAsync(app);
+        var patch = GraphPatch.Parse(JsonNode.Parse("""{ "operations": [ { "op": "addNode", "node": { "id": "extra", "type": "echo", "with": 1 } } ] }""")).Patch!;
+        (await app.Engine.PatchRunAsync(runId, patch, "tester")).Outcome.ShouldBe(PatchOutcome.Accepted);
+        var wake = (await app.DrainAsync(app.Engine.Options.ControlQueue)).ShouldHaveSingleItem().ToJsonString();
+        (await app.InvokeAsync(FunctionNames.Control, Payloads.Queue(wake))).Response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var work = (await app.DrainAsync(app.Engine.Options.PriorityWorkQueue)).ShouldHaveSingleItem().ToJsonString();
+
+        var (response, _) = await app.InvokeAsync(FunctionNames.PriorityWork, Payloads.Queue(work));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await app.Engine.GetRunAsync(runId))!.Nodes["extra"].Status.ShouldBe(NodeStatus.Succeeded);
+    }
+
+    [Fact]
     public async Task ControlFunction_Wake_RunsTheEpisodeForEventsInTheInbox()
     {
         await using var app = HandlerApp.Sqlite();
@@ -76,6 +94,7 @@ public sealed class EngineFunctionTests
     [InlineData(FunctionNames.Control, "not json at all")]
     [InlineData(FunctionNames.Control, """{"kind": "reboot", "runId": "r1"}""")]
     [InlineData(FunctionNames.Work, """{"runId": "r1"}""")]
+    [InlineData(FunctionNames.PriorityWork, """{"runId": "r1"}""")]
     public async Task MalformedEngineMessage_GoesToThePoisonQueue_AndAnswersSuccess(string function, string body)
     {
         await using var app = HandlerApp.Sqlite();

@@ -38,6 +38,7 @@ public sealed class PublishFunctionsTests
             {
                 [FunctionNames.Control] = "queueTrigger",
                 [FunctionNames.Work] = "queueTrigger",
+                [FunctionNames.PriorityWork] = "queueTrigger",
                 [FunctionNames.StartRun] = "queueTrigger",
                 [FunctionNames.StartRunServiceBus] = "serviceBusTrigger",
                 [FunctionNames.Housekeeping] = "timerTrigger",
