@@ -12,7 +12,8 @@ namespace FlowFunctions.Engine.Worker;
 /// <summary>
 /// Works every run of a store until stopped: takes run wake-ups and timers from the control queue (running
 /// episodes through <see cref="RunProcessor"/>) and work items from the work queue, its priority lane first (running
-/// activities through <see cref="ActivityExecutor"/>); runs sent a command in this process are processed at once. Polls fast while busy and backs off to a slow, cheap poll when idle.
+/// activities through <see cref="ActivityExecutor"/>); runs sent a command in this process are processed at once.
+/// Polls fast while busy and backs off to a slow, cheap poll when idle.
 /// Any number of workers may share a store; at-least-once delivery plus the engine's dedupe make that safe.
 /// </summary>
 public sealed class FlowWorker
@@ -219,17 +220,12 @@ public sealed class FlowWorker
     }
 
     /// <summary>
-    /// Handles one work-queue message body delivered by someone else (see <see cref="HandleControlMessageBodyAsync"/>):
+    /// Handles one message body of <paramref name="queue"/> (the work queue or its priority lane,
+    /// <see cref="EngineOptions.PriorityWorkQueue"/>) delivered by someone else (see <see cref="HandleControlMessageBodyAsync"/>):
     /// runs its activities, stores their results in the run's inbox, then runs the run's episodes. The delivering host
     /// keeps the message invisible while this runs, so there is no visibility heartbeat; superseded attempts are still
     /// detected and cancelled. Throws when it could not finish (the host redelivers; results already stored dedupe).
-    /// </summary>
-    public Task HandleWorkMessageBodyAsync(string body, CancellationToken cancellationToken) =>
-        HandleWorkMessageBodyAsync(_options.WorkQueue, body, cancellationToken);
-
-    /// <summary>
-    /// Handles one message body of <paramref name="queue"/> (the work queue or the priority lane,
-    /// <see cref="EngineOptions.PriorityWorkQueue"/>), as <see cref="HandleWorkMessageBodyAsync(string, CancellationToken)"/>.
+    /// A malformed body goes to <see cref="PoisonQueue"/>, naming <paramref name="queue"/>.
     /// </summary>
     public async Task HandleWorkMessageBodyAsync(string queue, string body, CancellationToken cancellationToken)
     {
