@@ -33,4 +33,10 @@ public sealed class FlowHostOptions
 
     /// <summary>Hosts (names, addresses, CIDR ranges) that <c>http</c> nodes may reach although the SSRF guard refuses them by default.</summary>
     public IList<string> AllowedHosts { get; } = [];
+
+    /// <summary>
+    /// The folder of the built dashboard served at <c>/</c>; unset means the <c>dashboard</c> folder next to the host's
+    /// assembly, where the build puts it.
+    /// </summary>
+    public string? DashboardPath { get; set; }
 }
