@@ -301,6 +301,12 @@ public sealed class FlowEngine : IAsyncDisposable
         return history;
     }
 
+    /// <summary>The run's mutation log, oldest first: each applied graph revision with who, when, why, the patch and its diff.</summary>
+    public async Task<IReadOnlyList<JsonObject>> GetRevisionsAsync(string runId, CancellationToken cancellationToken = default) =>
+        [.. (await Store.Partitions.QueryAsync(runId, RunRows.RevisionPrefix, cancellationToken))
+            .OrderBy(r => r.Key, StringComparer.Ordinal)
+            .Select(r => JsonNode.Parse(r.Value)!.AsObject())];
+
     /// <summary>Lists runs newest first.</summary>
     public Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => Store.Runs.ListAsync(query, cancellationToken);
 

@@ -1,4 +1,5 @@
 using FlowFunctions.Host.Api;
+using FlowFunctions.Host.Dashboard;
 using FlowFunctions.Host.Functions;
 
 namespace FlowFunctions.Host;
@@ -16,12 +17,13 @@ public static class HostExtensions
         return builder;
     }
 
-    /// <summary>Maps the HTTP API and the custom-handler endpoints.</summary>
+    /// <summary>Maps the HTTP API, the custom-handler endpoints and the dashboard's files.</summary>
     public static WebApplication MapFlowFunctions(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapFlowFunctionsApi();
         app.MapCustomHandler();
+        app.UseDashboard();
         return app;
     }
 

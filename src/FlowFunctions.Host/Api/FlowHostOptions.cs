@@ -39,4 +39,10 @@ public sealed class FlowHostOptions
     /// at start-up in the Production environment. See docs/resilience.md.
     /// </summary>
     public FlowFunctions.Engine.Activities.ChaosOptions Chaos { get; } = new();
+
+    /// <summary>
+    /// The folder of the built dashboard served at <c>/</c>; unset means the <c>dashboard</c> folder next to the host's
+    /// assembly, where the build puts it.
+    /// </summary>
+    public string? DashboardPath { get; set; }
 }

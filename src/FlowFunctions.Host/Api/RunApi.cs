@@ -22,6 +22,7 @@ internal static class RunApi
         api.MapGet("/runs/{id}", GetAsync);
         api.MapGet("/runs/{id}/graph", GraphAsync);
         api.MapGet("/runs/{id}/events", HistoryAsync);
+        api.MapGet("/runs/{id}/revisions", RevisionsAsync);
         api.MapPost("/runs/{id}/events/{eventName}", RaiseEventAsync);
         api.MapGet("/runs/{id}/nodes/{nodeId}", NodeAsync);
         api.MapPost("/runs/{id}/cancel", CancelAsync);
@@ -250,6 +251,17 @@ internal static class RunApi
 
         var events = await engine.GetHistoryAsync(id, ct);
         return TypedResults.Json(new JsonObject { ["runId"] = id, ["events"] = new JsonArray([.. events.Cast<JsonNode>()]) });
+    }
+
+    private static async Task<IResult> RevisionsAsync(string id, FlowEngine engine, CancellationToken ct)
+    {
+        if (await LoadAsync(engine, id, ct) is null)
+        {
+            return RunNotFound(id);
+        }
+
+        var revisions = await engine.GetRevisionsAsync(id, ct);
+        return TypedResults.Json(new JsonObject { ["runId"] = id, ["revisions"] = new JsonArray([.. revisions.Cast<JsonNode>()]) });
     }
 
     /// <summary>
