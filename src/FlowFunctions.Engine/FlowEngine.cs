@@ -277,9 +277,7 @@ public sealed class FlowEngine : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<JsonObject>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var mutations = (await Store.Partitions.QueryAsync(runId, RunRows.RevisionPrefix, cancellationToken))
-            .Select(r => JsonNode.Parse(r.Value)!.AsObject())
-            .ToDictionary(m => m["revision"]!.GetValue<int>());
+        var mutations = (await GetRevisionsAsync(runId, cancellationToken)).ToDictionary(m => m["revision"]!.GetValue<int>());
         var history = new List<JsonObject>();
         foreach (var row in await Store.Partitions.QueryAsync(runId, RunRows.HistoryPrefix, cancellationToken))
         {

@@ -172,6 +172,9 @@ public abstract class ApiScenarios(ApiFactory factory)
         revision["mutation"]!["at"].ShouldNotBeNull();
         revision["mutation"]!["patch"]!["operations"]!.AsArray().Count.ShouldBeGreaterThan(0);
         revision["mutation"]!["result"]!["nodesAdded"]!.ToJsonString().ShouldBe("""["c"]""");
+        var log = await Client.GetJsonAsync($"/api/runs/{runId}/revisions");
+        log["runId"]!.GetValue<string>().ShouldBe(runId);
+        JsonNode.DeepEquals(log["revisions"]!.AsArray().Single(), revision["mutation"]).ShouldBeTrue(log.ToJsonString());
 
         (await Client.PostJsonAsync($"/api/runs/{runId}/terminate", new JsonObject())).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await Client.WaitAsync(runId))["status"]!.GetValue<string>().ShouldBe("Cancelled");
@@ -256,7 +259,7 @@ public abstract class ApiScenarios(ApiFactory factory)
 
     protected async Task UnknownRunIdsOfAnyShape_Are404(string id)
     {
-        foreach (var suffix in (string[])["", "/graph", "/events", "/nodes/a"])
+        foreach (var suffix in (string[])["", "/graph", "/events", "/revisions", "/nodes/a"])
         {
             var response = await Client.GetAsync(new Uri("/api/runs/" + id + suffix, UriKind.Relative));
             var problem = await response.JsonAsync(HttpStatusCode.NotFound);
