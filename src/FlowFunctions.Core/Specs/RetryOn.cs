@@ -53,7 +53,7 @@ public sealed record RetryOn
         if (int.TryParse(entry, NumberStyles.None, CultureInfo.InvariantCulture, out var status))
         {
             entry = status.ToString(CultureInfo.InvariantCulture);
-            if (status is 408 or 429 or (>= 500 and <= 599))
+            if (IsRetryableStatus(status))
             {
                 return true;
             }
@@ -104,4 +104,7 @@ public sealed record RetryOn
 
     /// <inheritdoc/>
     public override string ToString() => "[" + string.Join(", ", Entries) + "]";
+
+    /// <summary>Whether an HTTP status can go away on retry: 408, 429 and 500-599 (every other status is permanent).</summary>
+    public static bool IsRetryableStatus(int status) => status is 408 or 429 or (>= 500 and <= 599);
 }

@@ -48,7 +48,7 @@ internal static class ErrorClassifier
     }
 
     /// <summary>An unexpected HTTP status: 408, 429 and 5xx are transient, every other status permanent.</summary>
-    public static ErrorClass ClassOf(int status) => status is 408 or 429 or (>= 500 and <= 599) ? ErrorClass.Transient : ErrorClass.Permanent;
+    public static ErrorClass ClassOf(int status) => RetryOn.IsRetryableStatus(status) ? ErrorClass.Transient : ErrorClass.Permanent;
 
     /// <summary>
     /// The wait a response asks for in <c>Retry-After</c>: seconds, or an HTTP date measured against

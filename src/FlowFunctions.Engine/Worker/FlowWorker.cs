@@ -387,17 +387,23 @@ public sealed class FlowWorker
     /// </summary>
     private async Task<List<(string Queue, QueueMessage Message)>> TakeWorkAsync(int free, LanePolls lane, CancellationToken stop)
     {
+        var taken = new List<(string Queue, QueueMessage Message)>(free);
         if (_processor.TakePriorityNote() || lane.Due(_time, _options.MaxPollDelay))
         {
             var urgent = await _store.Queues.DequeueAsync(_options.PriorityWorkQueue, free, _options.WorkVisibility, stop);
             lane.Polled(_time, urgent.Count > 0);
-            if (urgent.Count > 0)
-            {
-                return [.. urgent.Select(m => (_options.PriorityWorkQueue, m))];
-            }
+            taken.AddRange(urgent.Select(m => (_options.PriorityWorkQueue, m)));
         }
 
-        return [.. (await _store.Queues.DequeueAsync(_options.WorkQueue, free, _options.WorkVisibility, stop)).Select(m => (_options.WorkQueue, m))];
+        // The lane goes first; the slots it leaves are filled from the normal queue in the same take, so the normal
+        // queue is read on every turn that has a slot left, however busy the lane is.
+        if (taken.Count < free)
+        {
+            var normal = await _store.Queues.DequeueAsync(_options.WorkQueue, free - taken.Count, _options.WorkVisibility, stop);
+            taken.AddRange(normal.Select(m => (_options.WorkQueue, m)));
+        }
+
+        return taken;
     }
 
     /// <summary>
