@@ -125,25 +125,10 @@ internal static class RunApi
         }
 
         var baseUrl = BaseUrl(request);
-        string? runId = null;
-        if (request.Headers.TryGetValue(IdempotencyKeys.Header, out var keys))
+        var (runId, answer) = await ClaimIdempotencyKeyAsync(request, engine, IdempotencyKeys.RequestHash(spec.Text, inputs), ct);
+        if (answer is not null)
         {
-            var key = keys.ToString();
-            if (keys.Count != 1 || !IdempotencyKeys.IsValid(key))
-            {
-                return Invalid($"the {IdempotencyKeys.Header} header must be one value of 1 to {IdempotencyKeys.MaxLength} visible ASCII characters");
-            }
-
-            runId = IdempotencyKeys.RunId(key);
-            if (!await IdempotencyKeys.ClaimAsync(engine.Store.Partitions, runId, IdempotencyKeys.RequestHash(spec.Text, inputs), ct))
-            {
-                return Problems.Result(Problems.IdempotencyConflict, $"the {IdempotencyKeys.Header} '{key}' already started run {runId} with a different request; use a new key", new Dictionary<string, object?> { ["runId"] = runId });
-            }
-
-            if (await engine.GetRunAsync(runId, ct) is { } existing)
-            {
-                return Existing(baseUrl, existing);
-            }
+            return answer;
         }
 
         try
@@ -158,6 +143,33 @@ internal static class RunApi
 
         var body = RunViews.Accepted(baseUrl, runId, RunStatus.Running);
         return new AcceptedWithLocation(body["statusQueryUri"]!.GetValue<string>(), TypedResults.Json(body, statusCode: StatusCodes.Status202Accepted));
+    }
+
+    /// <summary>
+    /// The run id an <c>Idempotency-Key</c> header names (null without the header), claimed for this request; or the
+    /// answer when there is nothing to start: 400 for a bad key, 409 when the key started another request, 200 with the
+    /// run it already started.
+    /// </summary>
+    private static async Task<(string? RunId, IResult? Answer)> ClaimIdempotencyKeyAsync(HttpRequest request, FlowEngine engine, string requestHash, CancellationToken ct)
+    {
+        if (!request.Headers.TryGetValue(IdempotencyKeys.Header, out var keys))
+        {
+            return (null, null);
+        }
+
+        var key = keys.ToString();
+        if (keys.Count != 1 || !IdempotencyKeys.IsValid(key))
+        {
+            return (null, Invalid($"the {IdempotencyKeys.Header} header must be one value of 1 to {IdempotencyKeys.MaxLength} visible ASCII characters"));
+        }
+
+        var runId = IdempotencyKeys.RunId(key);
+        if (!await IdempotencyKeys.ClaimAsync(engine.Store.Partitions, runId, requestHash, ct))
+        {
+            return (runId, Problems.Result(Problems.IdempotencyConflict, $"the {IdempotencyKeys.Header} '{key}' already started run {runId} with a different request; use a new key", new Dictionary<string, object?> { ["runId"] = runId }));
+        }
+
+        return await engine.GetRunAsync(runId, ct) is { } existing ? (runId, Existing(BaseUrl(request), existing)) : (runId, null);
     }
 
     private static AcceptedWithLocation Existing(string baseUrl, RunState state)
@@ -554,7 +566,23 @@ internal static class RunApi
             return RunNotFound(id);
         }
 
-        var result = await engine.RerunAsync(id, from.GetValue<string>(), cancellationToken: ct);
+        var (runId, answer) = await ClaimIdempotencyKeyAsync(request, engine, IdempotencyKeys.RequestHash("rerun " + id, new JsonObject { ["from"] = from.GetValue<string>() }), ct);
+        if (answer is not null)
+        {
+            return answer;
+        }
+
+        RerunResult result;
+        try
+        {
+            result = await engine.RerunAsync(id, from.GetValue<string>(), runId, ct);
+        }
+        catch (RunAlreadyExistsException) when (runId is not null)
+        {
+            // A concurrent retry with the same key won the race.
+            return Existing(BaseUrl(request), (await engine.GetRunAsync(runId, ct))!);
+        }
+
         switch (result.Outcome)
         {
             case RerunOutcome.Started:

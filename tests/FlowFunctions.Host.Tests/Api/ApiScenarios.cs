@@ -202,6 +202,14 @@ public abstract class ApiScenarios(ApiFactory factory)
         document["nodes"]!["b"]!["status"]!.GetValue<string>().ShouldBe("Failed");
         (await Client.GetJsonAsync($"/api/runs/{runId}"))["rerunOf"].ShouldBeNull();
 
+        // A retried rerun with the same Idempotency-Key is the same new run; the key with another node is a conflict.
+        var key = ("Idempotency-Key", "rerun-" + Guid.NewGuid().ToString("N"));
+        var keyed = await (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = "b" }, key)).JsonAsync(HttpStatusCode.Accepted);
+        var retried = await (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = "b" }, key)).JsonAsync(HttpStatusCode.OK);
+        retried["runId"]!.GetValue<string>().ShouldBe(keyed["runId"]!.GetValue<string>());
+        var reused = await (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = "a" }, key)).JsonAsync(HttpStatusCode.Conflict);
+        reused["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/idempotency-key-reused");
+
         var refused = await (await Client.PostJsonAsync($"/api/runs/{runId}/rerun", new JsonObject { ["from"] = "c" })).JsonAsync(HttpStatusCode.Conflict);
         refused["type"]!.GetValue<string>().ShouldBe("https://flowfunctions.dev/problems/command-refused");
         refused["detail"]!.GetValue<string>().ShouldContain("its upstream node 'b' is Failed");
