@@ -57,6 +57,13 @@ internal static class RequestBodies
         return (buffer.ToArray(), null);
     }
 
+    /// <summary>Reads a required JSON body (<see cref="ReadAsync"/>) and requires an object at its root (<see cref="ParseObject"/>).</summary>
+    public static async Task<(JsonObject? Root, IResult? Problem)> ReadObjectAsync(HttpRequest request, long limit, CancellationToken ct)
+    {
+        var (bytes, problem) = await ReadAsync(request, limit, acceptYaml: false, optional: false, ct);
+        return problem is not null ? (null, problem) : ParseObject(bytes!);
+    }
+
     /// <summary>Parses JSON and requires an object at the root.</summary>
     public static (JsonObject? Root, IResult? Problem) ParseObject(byte[] bytes)
     {

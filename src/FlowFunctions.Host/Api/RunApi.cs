@@ -406,16 +406,10 @@ internal static class RunApi
     /// </summary>
     private static async Task<IResult> PatchAsync(string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct)
     {
-        var (bytes, problem) = await RequestBodies.ReadAsync(request, options.Value.MaxRequestBodyBytes, acceptYaml: false, optional: false, ct);
+        var (root, problem) = await RequestBodies.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, ct);
         if (problem is not null)
         {
             return problem;
-        }
-
-        var (root, malformed) = RequestBodies.ParseObject(bytes!);
-        if (malformed is not null)
-        {
-            return malformed;
         }
 
         var (patch, errors) = GraphPatch.Parse(root);
@@ -536,16 +530,10 @@ internal static class RunApi
     /// </summary>
     private static async Task<IResult> RerunAsync(string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct)
     {
-        var (bytes, problem) = await RequestBodies.ReadAsync(request, options.Value.MaxRequestBodyBytes, acceptYaml: false, optional: false, ct);
+        var (body, problem) = await RequestBodies.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, ct);
         if (problem is not null)
         {
             return problem;
-        }
-
-        var (body, malformed) = RequestBodies.ParseObject(bytes!);
-        if (malformed is not null)
-        {
-            return malformed;
         }
 
         var root = body!;
