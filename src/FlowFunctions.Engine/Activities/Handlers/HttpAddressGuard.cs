@@ -32,6 +32,10 @@ internal sealed class HttpAddressGuard
         (IPNetwork.Parse("224.0.0.0/4"), "multicast address"),
         (IPNetwork.Parse("255.255.255.255/32"), "broadcast address"),
         (IPNetwork.Parse("240.0.0.0/4"), "reserved address"),
+
+        // Public, but Azure's virtual platform address (DNS, health probes, the WireServer and its guest agent plugin):
+        // an http node on an Azure host must not talk to the host's own control plane.
+        (IPNetwork.Parse("168.63.129.16/32"), "Azure platform address"),
     ];
 
     private static readonly (IPNetwork Network, string Reason)[] BlockedV6 =
@@ -54,11 +58,16 @@ internal sealed class HttpAddressGuard
 
     private readonly HashSet<string> allowedHostNames = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<IPNetwork> allowedNetworks = [];
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> resolve;
 
-    /// <summary>Creates a guard that lets the given host names, addresses and CIDR ranges through.</summary>
-    public HttpAddressGuard(IEnumerable<string> allowedHosts)
+    /// <summary>
+    /// Creates a guard that lets the given host names, addresses and CIDR ranges through. <paramref name="resolve"/>
+    /// looks host names up (the system's DNS unless given; tests give names that resolve to private ranges).
+    /// </summary>
+    public HttpAddressGuard(IEnumerable<string> allowedHosts, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
         ArgumentNullException.ThrowIfNull(allowedHosts);
+        this.resolve = resolve ?? Dns.GetHostAddressesAsync;
         foreach (var entry in allowedHosts)
         {
             if (!TryParseAllowedHost(entry, out var network, out var hostName))
@@ -139,8 +148,10 @@ internal sealed class HttpAddressGuard
         var endPoint = context.DnsEndPoint;
         var addresses = await ResolveAsync(endPoint.Host, cancellationToken);
         Exception? lastError = null;
-        foreach (var address in addresses)
+        foreach (var checkedAddress in addresses)
         {
+            // An IPv6 socket is IPv6-only here, so an (allowed) IPv4-mapped address is reached over IPv4.
+            var address = checkedAddress.IsIPv4MappedToIPv6 ? checkedAddress.MapToIPv4() : checkedAddress;
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
@@ -179,7 +190,7 @@ internal sealed class HttpAddressGuard
             return [literal];
         }
 
-        var addresses = await Dns.GetHostAddressesAsync(bare, cancellationToken);
+        var addresses = await resolve(bare, cancellationToken);
         if (allowedHostNames.Contains(bare.TrimEnd('.')))
         {
             return addresses;
