@@ -10,8 +10,6 @@ namespace FlowFunctions.Host.Api;
 /// </summary>
 internal static class RequestBodies
 {
-    private static readonly JsonDocumentOptions JsonOptions = new() { AllowDuplicateProperties = false, MaxDepth = 128 };
-
     public static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
@@ -84,7 +82,7 @@ internal static class RequestBodies
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(bytes, documentOptions: JsonOptions);
+            node = StrictJson.Parse(bytes);
         }
         catch (JsonException ex)
         {

@@ -8,6 +8,7 @@ using FlowFunctions.Core.Specs;
 using FlowFunctions.Core.Validation;
 using FlowFunctions.Engine;
 using FlowFunctions.Engine.Runs;
+using FlowFunctions.Host.Api;
 
 namespace FlowFunctions.Host.Functions;
 
@@ -86,8 +87,15 @@ internal sealed partial class StartRunHandler(FlowEngine engine, IWorkflowCatalo
             }
         }
 
-        Log.DeadLettered(logger, function, messageId, problem!);
-        await deadLetters.WriteAsync(function, problem!, body, metadata, cancellationToken);
+        if (await deadLetters.WriteAsync(function, problem!, body, messageId, metadata, cancellationToken))
+        {
+            Log.DeadLettered(logger, function, messageId, problem!);
+        }
+        else
+        {
+            Log.DeadLetteredBefore(logger, function, messageId);
+        }
+
         return (StartOutcome.DeadLettered, problem!);
     }
 
@@ -102,7 +110,7 @@ internal sealed partial class StartRunHandler(FlowEngine engine, IWorkflowCatalo
         JsonObject json;
         try
         {
-            if (JsonNode.Parse(body) is not JsonObject parsed)
+            if (StrictJson.Parse(body) is not JsonObject parsed)
             {
                 return "the message is not a JSON object";
             }
@@ -129,6 +137,11 @@ internal sealed partial class StartRunHandler(FlowEngine engine, IWorkflowCatalo
         if (!TryText(json, "idempotencyKey", out var key) || !TryText(json, "correlationId", out var correlation))
         {
             return "'idempotencyKey' and 'correlationId' must be strings";
+        }
+
+        if (key is not null && !IdempotencyKeys.IsValid(key))
+        {
+            return $"'idempotencyKey' must be 1-{IdempotencyKeys.MaxLength} visible ASCII characters";
         }
 
         int? version = null;
@@ -212,5 +225,8 @@ internal sealed partial class StartRunHandler(FlowEngine engine, IWorkflowCatalo
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered start message {MessageId} of {Function}: {Reason}")]
         public static partial void DeadLettered(ILogger logger, string function, string? messageId, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Start message {MessageId} of {Function} was dead-lettered before: {Function} delivered it again")]
+        public static partial void DeadLetteredBefore(ILogger logger, string function, string? messageId);
     }
 }
