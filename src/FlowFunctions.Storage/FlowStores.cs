@@ -26,6 +26,29 @@ public static class FlowStores
             : new SqliteFlowStore(store, timeProvider);
     }
 
+    /// <summary>
+    /// <paramref name="store"/> as it may be printed or logged: a connection string with the values of its secret parts
+    /// (<c>AccountKey</c>, <c>SharedAccessSignature</c>, <c>SharedAccessKey</c>) replaced by <c>***</c>; a file path as is.
+    /// </summary>
+    public static string Describe(string store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (!IsConnectionString(store))
+        {
+            return store;
+        }
+
+        return string.Join(';', store.Split(';').Select(part =>
+        {
+            var name = part.Split('=', 2)[0].Trim();
+            return name.Equals("AccountKey", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("SharedAccessSignature", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("SharedAccessKey", StringComparison.OrdinalIgnoreCase)
+                ? name + "=***"
+                : part;
+        }));
+    }
+
     /// <summary>Whether <paramref name="store"/> reads as a connection string rather than a file path.</summary>
     public static bool IsConnectionString(string store)
     {

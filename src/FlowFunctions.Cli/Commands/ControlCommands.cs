@@ -1,8 +1,9 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Engine;
+using FlowFunctions.Storage;
 
 namespace FlowFunctions.Cli.Commands;
 
@@ -207,7 +208,7 @@ internal static class ControlCommands
                 await stdout.WriteLineAsync($"{result.Message} for run {runId} (it was {result.RunStatus}); a worker applies it");
                 return ExitCodes.Ok;
             case ControlOutcome.RunNotFound:
-                await stderr.WriteLineAsync($"flow: no run '{runId}' in {store}");
+                await stderr.WriteLineAsync($"flow: no run '{runId}' in {FlowStores.Describe(store)}");
                 return ExitCodes.Invalid;
             default:
                 await stderr.WriteLineAsync($"flow: {result.Message}");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using FlowFunctions.Storage;
 
 namespace FlowFunctions.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class EventsCommand
             var id = parsed.GetValue(runId)!;
             if (await engine.GetRunAsync(id, cancellationToken) is null)
             {
-                await stderr.WriteLineAsync($"flow: no run '{id}' in {parsed.GetValue(store)}");
+                await stderr.WriteLineAsync($"flow: no run '{id}' in {FlowStores.Describe(parsed.GetValue(store)!)}");
                 return ExitCodes.Invalid;
             }
 

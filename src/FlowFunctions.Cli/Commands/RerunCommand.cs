@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FlowFunctions.Engine;
+using FlowFunctions.Storage;
 
 namespace FlowFunctions.Cli.Commands;
 
@@ -37,7 +38,7 @@ internal static class RerunCommand
             var result = await engine.RerunAsync(source, parsed.GetValue(from)!, cancellationToken: cancellationToken);
             if (result.Outcome != RerunOutcome.Started)
             {
-                await stderr.WriteLineAsync(result.Outcome == RerunOutcome.RunNotFound ? $"flow: no run '{source}' in {parsed.GetValue(store)}" : $"flow: {result.Message}");
+                await stderr.WriteLineAsync(result.Outcome == RerunOutcome.RunNotFound ? $"flow: no run '{source}' in {FlowStores.Describe(parsed.GetValue(store)!)}" : $"flow: {result.Message}");
                 return ExitCodes.Invalid;
             }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FlowFunctions.Engine;
+using FlowFunctions.Storage;
 
 namespace FlowFunctions.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class StatusCommand
             var state = await engine.GetRunAsync(parsed.GetValue(runId)!, cancellationToken);
             if (state is null)
             {
-                await stderr.WriteLineAsync($"flow: no run '{parsed.GetValue(runId)}' in {parsed.GetValue(store)}");
+                await stderr.WriteLineAsync($"flow: no run '{parsed.GetValue(runId)}' in {FlowStores.Describe(parsed.GetValue(store)!)}");
                 return ExitCodes.Invalid;
             }
 

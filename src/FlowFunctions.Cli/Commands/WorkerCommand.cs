@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FlowFunctions.Core.Specs;
 using FlowFunctions.Engine;
+using FlowFunctions.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace FlowFunctions.Cli.Commands;
@@ -48,7 +49,7 @@ internal static class WorkerCommand
             }
 
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options, parsed.GetValue(allowHost));
-            await stdout.WriteLineAsync($"flow worker: working runs in {parsed.GetValue(store)} (Ctrl+C to stop)");
+            await stdout.WriteLineAsync($"flow worker: working runs in {FlowStores.Describe(parsed.GetValue(store)!)} (Ctrl+C to stop)");
             using var logs = EngineFactory.Logs(LogLevel.Information);
             await engine.CreateWorker(logs.CreateLogger("flow.worker")).RunAsync(cancellationToken);
             await stdout.WriteLineAsync("flow worker: stopped");

@@ -99,16 +99,24 @@ public sealed class FlowWorker
     private async Task ControlLoopAsync(CancellationToken stop)
     {
         var idle = new PollDelay(MinPollDelay, _options.MaxPollDelay);
+        var outage = new PollBackoff(_options.ControlQueue, _logger, _time);
         while (!stop.IsCancellationRequested)
         {
             IReadOnlyList<QueueMessage> messages;
             try
             {
                 messages = await _store.Queues.DequeueAsync(_options.ControlQueue, 32, _options.ControlVisibility, stop);
+                outage.Succeeded();
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception ex)
+            {
+                // The store is unreachable (its client has retried already): wait and poll again, never end the loop.
+                await outage.FailedAsync(ex, stop);
+                continue;
             }
 
             var byRun = new Dictionary<string, List<QueueMessage>>(StringComparer.Ordinal);
@@ -313,6 +321,7 @@ public sealed class FlowWorker
         var idle = new PollDelay(MinPollDelay, _options.MaxPollDelay);
         using var slots = new SemaphoreSlim(_options.MaxConcurrentActivities);
         var lane = new LanePolls();
+        var outage = new PollBackoff(_options.WorkQueue, _logger, _time);
         var running = new List<Task>();
         while (!stop.IsCancellationRequested)
         {
@@ -331,11 +340,18 @@ public sealed class FlowWorker
             try
             {
                 messages = await TakeWorkAsync(free, lane, stop);
+                outage.Succeeded();
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 slots.Release();
                 break;
+            }
+            catch (Exception ex)
+            {
+                slots.Release();
+                await outage.FailedAsync(ex, stop);
+                continue;
             }
 
             if (messages.Count == 0)

@@ -20,6 +20,12 @@ internal static partial class WorkerLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Moved a message of {Queue} to the poison queue: {Reason}")]
     public static partial void Poisoned(ILogger logger, string queue, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling {Queue} failed ({Failures} in a row); the next poll in {Delay}")]
+    public static partial void PollFailed(ILogger logger, Exception exception, string queue, int failures, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Polling {Queue} works again after {Failures} failed polls")]
+    public static partial void PollRecovered(ILogger logger, string queue, int failures);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted run {RunId}")]
     public static partial void RunDeleted(ILogger logger, string runId);
 
