@@ -54,16 +54,19 @@ public sealed class FlowEngine : IAsyncDisposable
     public FlowWorker CreateWorker(ILogger? logger = null) =>
         new(Store, Processor, _services.GetRequiredService<ActivityExecutor>(), Options, Time, logger);
 
-    /// <summary>Starts a run (its first episode is committed before this returns) and returns its id.</summary>
-    public Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId = null, CancellationToken cancellationToken = default) =>
-        Processor.StartRunAsync(spec, specText, inputs, runId, cancellationToken);
+    /// <summary>
+    /// Starts a run (its first episode is committed before this returns) and returns its id; an <paramref name="actor"/>
+    /// (<see cref="RunEvent.Actor"/>) is recorded in the run's history as who started it.
+    /// </summary>
+    public Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId = null, string? actor = null, CancellationToken cancellationToken = default) =>
+        Processor.StartRunAsync(spec, specText, inputs, runId, actor, cancellationToken);
 
     /// <summary>
     /// Starts a new run of <paramref name="sourceRunId"/>'s current graph and inputs from <paramref name="fromNode"/>: the node
     /// and what is downstream of it run, the other nodes are copied when they can be (<see cref="RunRerun"/>). The new run
     /// records where it came from in <see cref="RunState.RerunOf"/>.
     /// </summary>
-    public async Task<RerunResult> RerunAsync(string sourceRunId, string fromNode, string? runId = null, CancellationToken cancellationToken = default)
+    public async Task<RerunResult> RerunAsync(string sourceRunId, string fromNode, string? runId = null, string? actor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fromNode);
         if (await GetRunAsync(sourceRunId, cancellationToken) is not { } source)
@@ -76,7 +79,7 @@ public sealed class FlowEngine : IAsyncDisposable
             return new RerunResult(source.Spec.Nodes.Any(n => n.Id == fromNode) ? RerunOutcome.Refused : RerunOutcome.NodeNotFound, refusal, null);
         }
 
-        var id = await Processor.StartRerunAsync(source, fromNode, runId, cancellationToken);
+        var id = await Processor.StartRerunAsync(source, fromNode, runId, actor, cancellationToken);
         return new RerunResult(RerunOutcome.Started, $"run {id} reruns run {sourceRunId} from '{fromNode}'", id);
     }
 
@@ -114,8 +117,10 @@ public sealed class FlowEngine : IAsyncDisposable
             RunEvent.ExternalEventRaised => "external",
             _ => throw new ArgumentException($"{command.GetType().Name} is not a run-control command", nameof(command)),
         };
-        await Processor.AppendEventAsync(runId, prefix + ":" + Guid.NewGuid().ToString("N"), command, cancellationToken);
-        return new ControlResult(ControlOutcome.Accepted, $"{RunControl.Name(command)} requested", state.Status);
+        // A raised event with an id is stored under it: a repeated raise is stored once.
+        var key = command is RunEvent.ExternalEventRaised { EventId: { } eventId } ? eventId : Guid.NewGuid().ToString("N");
+        await Processor.AppendEventAsync(runId, prefix + ":" + key, command, cancellationToken);
+        return new ControlResult(ControlOutcome.Accepted, $"{RunControl.Name(command)} {(command is RunEvent.ExternalEventRaised ? "raised" : "requested")}", state.Status);
     }
 
     /// <summary>
@@ -123,22 +128,10 @@ public sealed class FlowEngine : IAsyncDisposable
     /// the run's inbox; the run delivers it to every <c>wait</c> node waiting for <paramref name="name"/>, or keeps it
     /// for the next one that starts waiting. A repeated raise with the same <paramref name="eventId"/> is stored once.
     /// </summary>
-    public async Task<ControlResult> RaiseEventAsync(string runId, string name, JsonNode? payload, string? eventId = null, CancellationToken cancellationToken = default)
+    public Task<ControlResult> RaiseEventAsync(string runId, string name, JsonNode? payload, string? eventId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var evt = new RunEvent.ExternalEventRaised(name, payload?.DeepClone(), eventId);
-        if (await GetRunAsync(runId, cancellationToken) is not { } state)
-        {
-            return new ControlResult(ControlOutcome.RunNotFound, $"no run '{runId}'", null);
-        }
-
-        if (RunControl.Refusal(state, evt) is { } refusal)
-        {
-            return new ControlResult(ControlOutcome.Refused, $"{RunControl.Name(evt)} refused: {refusal}", state.Status);
-        }
-
-        await Processor.AppendEventAsync(runId, "external:" + (eventId ?? Guid.NewGuid().ToString("N")), evt, cancellationToken);
-        return new ControlResult(ControlOutcome.Accepted, $"{RunControl.Name(evt)} raised", state.Status);
+        return ControlRunAsync(runId, new RunEvent.ExternalEventRaised(name, payload?.DeepClone(), eventId), cancellationToken);
     }
 
     /// <summary>
@@ -168,7 +161,7 @@ public sealed class FlowEngine : IAsyncDisposable
             return new PatchResult(PatchOutcome.DryRun, [], check.Diff, preview.ReadinessChanges, state.GraphRevision, state.Status);
         }
 
-        await Processor.AppendEventAsync(runId, "patch:" + Guid.NewGuid().ToString("N"), new RunEvent.GraphPatchRequested(patch, author), cancellationToken);
+        await Processor.AppendEventAsync(runId, "patch:" + Guid.NewGuid().ToString("N"), new RunEvent.GraphPatchRequested(patch, author) { Actor = author }, cancellationToken);
         return new PatchResult(PatchOutcome.Accepted, [], check.Diff, preview.ReadinessChanges, state.GraphRevision + 1, state.Status);
     }
 

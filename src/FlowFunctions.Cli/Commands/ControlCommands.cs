@@ -59,7 +59,7 @@ internal static class ControlCommands
 
             var run = parsed.GetValue(runId)!;
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!);
-            var result = await engine.RaiseEventAsync(run, eventName, payload, parsed.GetValue(id), ct);
+            var result = await engine.ControlRunAsync(run, new RunEvent.ExternalEventRaised(eventName, payload, parsed.GetValue(id)) { Actor = CliActor }, ct);
             return await ReportAsync(result, parsed.GetValue(store)!, run, stdout, stderr);
         });
         return cmd;
@@ -104,7 +104,7 @@ internal static class ControlCommands
 
             var id = parsed.GetValue(runId)!;
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!);
-            var result = await engine.PatchRunAsync(id, patch, Environment.UserName, ct);
+            var result = await engine.PatchRunAsync(id, patch, CliActor, ct);
             switch (result.Outcome)
             {
                 case PatchOutcome.Accepted or PatchOutcome.DryRun:
@@ -193,10 +193,13 @@ internal static class ControlCommands
         return cmd;
     }
 
+    /// <summary>Who the CLI's commands are recorded as: <c>cli:&lt;user name&gt;</c> (it talks to the store, not the API: no key, no role).</summary>
+    internal static string CliActor => "cli:" + Environment.UserName;
+
     private static async Task<int> SendAsync(string store, string runId, RunEvent command, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         await using var engine = EngineFactory.Open(store);
-        var result = await engine.ControlRunAsync(runId, command, ct);
+        var result = await engine.ControlRunAsync(runId, command with { Actor = CliActor }, ct);
         return await ReportAsync(result, store, runId, stdout, stderr);
     }
 

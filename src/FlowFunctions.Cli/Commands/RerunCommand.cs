@@ -35,7 +35,7 @@ internal static class RerunCommand
 
             var source = parsed.GetValue(runId)!;
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost));
-            var result = await engine.RerunAsync(source, parsed.GetValue(from)!, cancellationToken: cancellationToken);
+            var result = await engine.RerunAsync(source, parsed.GetValue(from)!, actor: ControlCommands.CliActor, cancellationToken: cancellationToken);
             if (result.Outcome != RerunOutcome.Started)
             {
                 await stderr.WriteLineAsync(result.Outcome == RerunOutcome.RunNotFound ? $"flow: no run '{source}' in {FlowStores.Describe(parsed.GetValue(store)!)}" : $"flow: {result.Message}");

@@ -59,7 +59,7 @@ internal static class RunCommand
             }
 
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost));
-            var runId = await engine.StartRunAsync(spec, File.ReadAllText(path), inputs, cancellationToken: cancellationToken);
+            var runId = await engine.StartRunAsync(spec, File.ReadAllText(path), inputs, actor: ControlCommands.CliActor, cancellationToken: cancellationToken);
             return await FollowAsync(engine, runId, parsed.GetValue(detach), parsed.GetValue(output) == "json", waitLimit, stdout, stderr, cancellationToken);
         });
         return command;

@@ -18,12 +18,14 @@ public sealed class Expression
         Roots = new ReadOnlyCollection<string>(parser.Roots);
         ReferencedNodes = new ReadOnlyCollection<string>(parser.Nodes);
         ReferencedInputs = new ReadOnlyCollection<string>(parser.Inputs);
+        ReferencedSecrets = new ReadOnlyCollection<string>(parser.Secrets);
+        IsSecretReference = root is SecretNode;
     }
 
     /// <summary>The expression text (the part inside <c>${{ }}</c>).</summary>
     public string Source { get; }
 
-    /// <summary>The context roots the expression reads: a subset of inputs, nodes, input, item, index and run.</summary>
+    /// <summary>The context roots the expression reads: a subset of inputs, nodes, input, item, index, run and secrets.</summary>
     public IReadOnlyCollection<string> Roots { get; }
 
     /// <summary>Ids of the nodes read through <c>nodes.&lt;id&gt;</c>, in order of first appearance.</summary>
@@ -34,6 +36,12 @@ public sealed class Expression
     /// in order of first appearance; computed keys (<c>inputs[expr]</c>) are not listed.
     /// </summary>
     public IReadOnlyCollection<string> ReferencedInputs { get; }
+
+    /// <summary>Names of the secrets read through <c>secrets.NAME</c>, in order of first appearance.</summary>
+    public IReadOnlyCollection<string> ReferencedSecrets { get; }
+
+    /// <summary>Whether the whole expression is one <c>secrets.NAME</c> (the only way a secret may be used).</summary>
+    public bool IsSecretReference { get; }
 
     /// <summary>Parses expression text.</summary>
     /// <param name="source">The text inside <c>${{ }}</c>.</param>

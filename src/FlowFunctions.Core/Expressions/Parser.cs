@@ -16,7 +16,7 @@ internal sealed class Parser
     // and evaluation recurses over the tree.
     public const int MaxTreeHeight = 512;
 
-    public const string RootNames = "inputs, nodes, input, item, index, run";
+    public const string RootNames = "inputs, nodes, input, item, index, run, secrets";
 
     private readonly List<Token> _tokens;
     private int _next;
@@ -28,6 +28,9 @@ internal sealed class Parser
     }
 
     public List<string> Roots { get; } = [];
+
+    /// <summary>Names read through <c>secrets.NAME</c>, in order of first appearance.</summary>
+    public List<string> Secrets { get; } = [];
 
     public List<string> Nodes { get; } = [];
 
@@ -389,6 +392,9 @@ internal sealed class Parser
             case "run":
                 AddOnce(Roots, name.Text);
                 return ParseRun(name);
+            case "secrets":
+                AddOnce(Roots, name.Text);
+                return ParseSecret(name);
             default:
                 string hint = name.Text.Contains('-', StringComparison.Ordinal)
                     ? " (names may contain '-', so write subtraction with spaces: a - b)"
@@ -475,6 +481,27 @@ internal sealed class Parser
         bool isStatus = Advance().Text == "status";
         AddOnce(Nodes, id);
         return new NodeReferenceNode(id, isStatus, nodes.Position);
+    }
+
+    private SecretNode ParseSecret(Token secrets)
+    {
+        Token dot = Peek;
+        if (dot.Kind != TokenKind.Dot || PeekAt(1).Kind != TokenKind.Identifier)
+        {
+            throw new ExpressionSyntaxException(
+                $"expected '.NAME' after 'secrets' at position {dot.Position} (a secret is read as secrets.NAME)", dot.Position);
+        }
+
+        Advance();
+        Token name = Advance();
+        if (name.Text.Contains('-', StringComparison.Ordinal))
+        {
+            throw new ExpressionSyntaxException(
+                $"secret name '{name.Text}' at position {name.Position} may only have letters, digits and '_' (it names the app setting FlowFunctions__Secrets__NAME)", name.Position);
+        }
+
+        AddOnce(Secrets, name.Text);
+        return new SecretNode(name.Text, secrets.Position);
     }
 
     private RunNode ParseRun(Token run)

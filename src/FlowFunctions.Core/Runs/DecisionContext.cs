@@ -39,4 +39,8 @@ public sealed record Decision(RunState State, IReadOnlyList<Effect> Effects)
 /// <param name="To">The status after.</param>
 /// <param name="Attempt">The node's attempt token after the change.</param>
 /// <param name="Detail">The error message or reason, if any.</param>
-public sealed record NodeTransition(string NodeId, NodeStatus From, NodeStatus To, int Attempt, string? Detail);
+public sealed record NodeTransition(string NodeId, NodeStatus From, NodeStatus To, int Attempt, string? Detail)
+{
+    /// <summary>Who caused it: the <see cref="RunEvent.Actor"/> of the command that made the transition, when one did.</summary>
+    public string? Actor { get; init; }
+}

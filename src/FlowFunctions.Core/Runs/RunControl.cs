@@ -70,6 +70,11 @@ public static class RunControl
             return $"'{e.NodeId}' is a map child; redrive the map '{mapId}' instead";
         }
 
+        if (SecretNames.AnyIn(e.With))
+        {
+            return "a redrive's 'with' cannot read secrets (it could send them anywhere); patch the node instead, which needs the admin role";
+        }
+
         var spec = state.Spec.Nodes.FirstOrDefault(n => n.Id == e.NodeId);
         if (spec is null || !state.Nodes.TryGetValue(e.NodeId, out var node))
         {

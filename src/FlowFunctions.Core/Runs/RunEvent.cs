@@ -13,6 +13,13 @@ public abstract record RunEvent
     {
     }
 
+    /// <summary>
+    /// Who asked for it, for commands from outside the engine (<c>key:ci-bot</c>, <c>user:ana@contoso.com</c>,
+    /// <c>cli:ana</c>); recorded with the history entries and graph revisions the command produces. Null for the
+    /// engine's own events (activity results, timers).
+    /// </summary>
+    public string? Actor { get; init; }
+
     /// <summary>Starts a run.</summary>
     /// <param name="RunId">The new run's id.</param>
     /// <param name="Spec">The validated spec.</param>

@@ -631,9 +631,10 @@ internal sealed class RunTransition
         try
         {
             input = spec.Reduce is not null && spec.Kind != NodeKind.Map ? ReduceNeeds(spec) : null;
+            // A redrive's replacement 'with' resolves no secret (RunControl refuses one that names any).
             resolved = spec.Kind == NodeKind.Map
                 ? spec.Map!.Items.Resolve(ScopeFor(input: null))
-                : WithOf(spec).Resolve(ScopeFor(input));
+                : SecretNames.Stamp(spec.Type, _overrides.ContainsKey(spec.Id) ? [] : SecretNames.Of(spec.With), WithOf(spec).Resolve(ScopeFor(input)));
         }
         catch (Exception ex) when (ex is ExpressionEvaluationException or ReductionException)
         {
@@ -800,7 +801,7 @@ internal sealed class RunTransition
         try
         {
             var scope = ScopeFor(input: null, map.Items[childIndex], childIndex);
-            input = template.With.Resolve(scope);
+            input = SecretNames.Stamp(template.Type, SecretNames.Of(template.With), template.With.Resolve(scope));
             cacheKey = CacheKeyOf(template.Cache, spec.Id, template.Type, input, scope);
         }
         catch (ExpressionEvaluationException ex)

@@ -8,7 +8,7 @@ namespace FlowFunctions.Core.Validation;
 /// Checks what only the whole graph can tell: needs that name missing nodes, cycles (named), and expressions that
 /// read unknown inputs or nodes that are not upstream of the reader.
 /// </summary>
-internal sealed class GraphChecker
+internal sealed partial class GraphChecker
 {
     private static readonly string[] RunRoots = ["inputs", "nodes", "run"];
 
@@ -178,7 +178,14 @@ internal sealed class GraphChecker
         var roots = site.Expression.Roots;
         foreach (var root in roots)
         {
-            if (root is "item" or "index" && !site.InMapTemplate)
+            if (root == "secrets")
+            {
+                if (SecretRefusal(site) is { } refusal)
+                {
+                    _error(site.Path, refusal);
+                }
+            }
+            else if (root is "item" or "index" && !site.InMapTemplate)
             {
                 _error(site.Path, $"'{root}' is only available inside a map's node template");
             }
@@ -218,6 +225,34 @@ internal sealed class GraphChecker
             }
         }
     }
+
+    /// <summary>
+    /// Why a secret may not be read where <paramref name="site"/> stands, or null: only as a whole <c>${{ secrets.NAME }}</c>
+    /// (alone or inside a string) in an <c>http</c> node's (or http map template's) <c>with.headers</c> or <c>with.body</c>,
+    /// where the http handler replaces it when it sends the request; anywhere else its value would end up in run state.
+    /// </summary>
+    private string? SecretRefusal(ExpressionSite site)
+    {
+        const string Where = "a secret may only be used in an http node's with.headers or with.body";
+        if (site.Owner.IsRunOutput || site.Owner.NodeId is not { } owner || !_indexById.TryGetValue(owner, out var index))
+        {
+            return Where;
+        }
+
+        var node = _nodes[index];
+        var type = site.InMapTemplate ? node.Map?.Template.Type : node.Type;
+        if (type != "http" || !SecretSite().IsMatch(site.Path))
+        {
+            return Where + (type == "http" ? string.Empty : $", and '{owner}' is {(site.InMapTemplate ? "a map of " : "")}'{type}'");
+        }
+
+        return site.Expression.IsSecretReference
+            ? null
+            : $"a secret is used as ${{{{ secrets.NAME }}}} on its own (in a string such as 'Bearer ${{{{ secrets.TOKEN }}}}'), not inside an expression: '{site.Expression.Source}'";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^/nodes/\d+(/node)?/with/(headers/[^/]+|body(/.*)?)$")]
+    private static partial System.Text.RegularExpressions.Regex SecretSite();
 
     /// <summary>
     /// Whether <paramref name="node"/> or one of its ancestors needs a node that does not exist. Its ancestry is then

@@ -152,6 +152,9 @@ const scenarios = {
     await page.getByRole('textbox', { name: 'payload', exact: true }).fill('{"by": "e2e"}');
     await page.getByRole('button', { name: 'Raise', exact: true }).click();
     await page.locator('.run-header .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 60000 });
+    // The timeline names who changed the run (in --dev mode the actor is 'dev'; with keys, key:<name> or user:<principal>).
+    await page.locator('.timeline li', { hasText: 'graph revision 2 by dev' }).locator('.actor', { hasText: 'by dev' }).waitFor();
+    await page.locator('.timeline li', { hasText: 'approval' }).locator('.actor', { hasText: 'by dev' }).first().waitFor();
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, 'run-dark');
   },

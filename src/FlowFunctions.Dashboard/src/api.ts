@@ -142,6 +142,8 @@ export interface HistoryEntry {
   to: string | null;
   attempt: number;
   detail: string | null;
+  /** Who caused it (a command's key name or principal: key:ops, user:ana@contoso.com); absent for the engine's own work. */
+  actor?: string;
 }
 
 export interface ValueRef {

@@ -23,4 +23,14 @@ public sealed class HttpActivityOptions
 
     /// <summary>The limit on one request when the node sets no <c>timeout</c>. Default 100 s, like HttpClient's.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>The prefix of the settings that hold secrets: <c>secrets.TOKEN</c> is <c>FlowFunctions:Secrets:TOKEN</c>.</summary>
+    public const string SecretsSection = "FlowFunctions:Secrets";
+
+    /// <summary>
+    /// Resolves <c>secrets.NAME</c> when an http node sends its request (null: not set). The host reads its configuration
+    /// (app settings, where Azure resolves Key Vault references); the default reads the environment variable
+    /// <c>FlowFunctions__Secrets__NAME</c>.
+    /// </summary>
+    public Func<string, string?> Secrets { get; set; } = name => Environment.GetEnvironmentVariable(SecretsSection.Replace(":", "__", StringComparison.Ordinal) + "__" + name);
 }

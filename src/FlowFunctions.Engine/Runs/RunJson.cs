@@ -105,7 +105,18 @@ internal static class RunJson
         _ => throw new ArgumentException($"{evt.GetType().Name} has no deterministic id; pass one", nameof(evt)),
     };
 
-    public static JsonObject WriteEvent(RunEvent evt) => evt switch
+    public static JsonObject WriteEvent(RunEvent evt)
+    {
+        var json = WriteEventFields(evt);
+        if (evt.Actor is { } actor)
+        {
+            json["actor"] = actor;
+        }
+
+        return json;
+    }
+
+    private static JsonObject WriteEventFields(RunEvent evt) => evt switch
     {
         RunEvent.ActivitySucceeded e => new JsonObject
         {
@@ -162,6 +173,12 @@ internal static class RunJson
     };
 
     public static RunEvent ReadEvent(JsonObject e)
+    {
+        var evt = ReadEventFields(e);
+        return e["actor"]?.GetValue<string>() is { } actor ? evt with { Actor = actor } : evt;
+    }
+
+    private static RunEvent ReadEventFields(JsonObject e)
     {
         string NodeId() => e["nodeId"]!.GetValue<string>();
         int Int(string name) => e[name]!.GetValue<int>();

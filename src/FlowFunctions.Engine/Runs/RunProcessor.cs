@@ -80,7 +80,7 @@ public sealed class RunProcessor
     /// dispatched by the time this returns. Throws <see cref="RunAlreadyExistsException"/> for a taken id, and
     /// <see cref="ArgumentException"/> for an id starting with <c>$</c> (reserved for the breaker and step cache partitions).
     /// </summary>
-    public async Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId, CancellationToken cancellationToken)
+    public async Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId, string? actor, CancellationToken cancellationToken)
     {
         if (runId is not null && runId.StartsWith('$'))
         {
@@ -89,7 +89,7 @@ public sealed class RunProcessor
 
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
-        await StartAsync(runId, specHash, new RunEvent.RunStarted(runId, spec, inputs, RunStateStore.SpecSource(specText)), cancellationToken);
+        await StartAsync(runId, specHash, new RunEvent.RunStarted(runId, spec, inputs, RunStateStore.SpecSource(specText)) { Actor = actor }, cancellationToken);
         return runId;
     }
 
@@ -97,12 +97,12 @@ public sealed class RunProcessor
     /// Creates a rerun of <paramref name="source"/> from <paramref name="fromNode"/> (checked with <see cref="RunRerun.Refusal"/>
     /// first) on the source's current graph, committed like <see cref="StartRunAsync"/>; returns the new run's id.
     /// </summary>
-    public async Task<string> StartRerunAsync(RunState source, string fromNode, string? runId, CancellationToken cancellationToken)
+    public async Task<string> StartRerunAsync(RunState source, string fromNode, string? runId, string? actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync((source.SpecSource ?? throw new ArgumentException($"run {source.RunId} has no spec document", nameof(source))).ToJsonString(), source.Spec, cancellationToken);
-        await StartAsync(runId, specHash, new RunEvent.RunRerunStarted(runId, source, fromNode), cancellationToken);
+        await StartAsync(runId, specHash, new RunEvent.RunRerunStarted(runId, source, fromNode) { Actor = actor }, cancellationToken);
         return runId;
     }
 
@@ -110,7 +110,8 @@ public sealed class RunProcessor
     {
         var decision = RunDecider.Decide(null, start, Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
         var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, cancellationToken);
-        AddOutboxAndHistory(rows, decision.Effects, decision.Transitions, 1);
+        // Who started it is news; the start itself is not (a run without an actor starts without a $run entry).
+        AddOutboxAndHistory(rows, decision.Effects, decision.Transitions, 1, start.Actor is { } actor ? [(decision.State.Status, "started", null, actor)] : null);
         if (await _store.Partitions.GetAsync(runId, RunRows.Header, cancellationToken) is not null)
         {
             throw new RunAlreadyExistsException(runId);
@@ -333,7 +334,7 @@ public sealed class RunProcessor
         var state = run.State;
         var effects = new List<Effect>();
         var transitions = new List<NodeTransition>();
-        var notes = new List<(RunStatus Status, string Note, int? Revision)>();
+        var notes = new List<(RunStatus Status, string Note, int? Revision, string? Actor)>();
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var consumed = new List<string>();
         var mutations = new List<GraphMutation>();
@@ -351,8 +352,8 @@ public sealed class RunProcessor
             var decision = RunDecider.Decide(state, evt, Context(budget));
             state = decision.State;
             effects.AddRange(decision.Effects);
-            transitions.AddRange(decision.Transitions);
-            notes.AddRange(decision.RunNotes.Select(n => (decision.State.Status, n, decision.Mutation?.Revision)));
+            transitions.AddRange(evt.Actor is null ? decision.Transitions : decision.Transitions.Select(t => t with { Actor = evt.Actor }));
+            notes.AddRange(decision.RunNotes.Select(n => (decision.State.Status, n, decision.Mutation?.Revision, evt.Actor)));
             changed.UnionWith(decision.ChangedNodes);
             if (decision.Mutation is { } mutation)
             {
@@ -403,7 +404,7 @@ public sealed class RunProcessor
     /// <summary>The node id of run-level history records (control commands applied or refused).</summary>
     public const string RunHistoryId = "$run";
 
-    private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence, IReadOnlyList<(RunStatus Status, string Note, int? Revision)>? notes = null)
+    private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence, IReadOnlyList<(RunStatus Status, string Note, int? Revision, string? Actor)>? notes = null)
     {
         // The same effect id twice in one episode (e.g. two ContinueRun) is one effect.
         foreach (var effect in effects.GroupBy(e => e.EffectId).Select(g => g.Last()))
@@ -416,21 +417,32 @@ public sealed class RunProcessor
         var at = RunJson.Time(_time.GetUtcNow());
         var records = transitions
             .Where(t => t.To != NodeStatus.Ready)
-            .Select(t => (JsonNode)new JsonObject
+            .Select(t => WithActor(new JsonObject
             {
                 ["at"] = at, ["nodeId"] = t.NodeId, ["from"] = t.From.ToString(), ["to"] = t.To.ToString(), ["attempt"] = t.Attempt, ["detail"] = t.Detail,
-            })
-            .Concat((notes ?? []).Select(n => (JsonNode)new JsonObject
+            }, t.Actor))
+            .Concat((notes ?? []).Select(n => WithActor(new JsonObject
             {
                 ["at"] = at, ["nodeId"] = RunHistoryId, ["from"] = null, ["to"] = n.Status.ToString(), ["attempt"] = 0, ["detail"] = n.Note,
                 ["revision"] = n.Revision,
-            }))
+            }, n.Actor)))
             .Chunk(HistoryRowSize)
             .ToList();
         for (var i = 0; i < records.Count; i++)
         {
             ops.Add(new RowOperation.Insert(RunRows.History(sequence, i), new JsonObject { ["transitions"] = new JsonArray(records[i]) }.ToJsonString()));
         }
+    }
+
+    /// <summary>A history record with its <c>actor</c> when a command caused it (the engine's own transitions have none).</summary>
+    private static JsonObject WithActor(JsonObject record, string? actor)
+    {
+        if (actor is not null)
+        {
+            record["actor"] = actor;
+        }
+
+        return record;
     }
 
     private Task DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, bool urgent, CancellationToken ct)

@@ -33,6 +33,8 @@ internal static class ApiServiceCollectionExtensions
 
                 activities.EnvironmentName = provider.GetService<IHostEnvironment>()?.EnvironmentName;
                 activities.Chaos = options.Chaos;
+                var configuration = provider.GetRequiredService<IConfiguration>();
+                activities.Http.Secrets = name => configuration[Engine.Activities.HttpActivityOptions.SecretsSection + ":" + name];
             });
         });
         services.AddSingleton<WorkflowRegistry>();
@@ -47,7 +49,7 @@ internal static class ApiServiceCollectionExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<ApiKeyAuthentication>();
+        app.UseMiddleware<ApiAuthentication>();
         var api = app.MapGroup("/api");
         api.MapGet("/health", () => Results.Ok(new { status = "ok" }));
         api.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));

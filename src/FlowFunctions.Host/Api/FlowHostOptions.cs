@@ -11,8 +11,20 @@ public sealed class FlowHostOptions
     /// <summary>A SQLite file path, or an Azure Storage connection string (anything with <c>name=value</c>).</summary>
     public string Store { get; set; } = string.Empty;
 
-    /// <summary>Bearer keys the API accepts. Required unless <see cref="Dev"/>.</summary>
+    /// <summary>Bearer keys the API accepts with the admin role (actor <c>key:ApiKeys[i]</c>). A key (here or in <see cref="Keys"/>) is required unless <see cref="Dev"/> or under the Functions host.</summary>
     public IList<string> ApiKeys { get; } = [];
+
+    /// <summary>Named bearer keys with a role: <c>FlowFunctions:Keys:&lt;name&gt;:Key</c> and <c>...:Role</c> (reader, operator, admin); the actor is <c>key:&lt;name&gt;</c>.</summary>
+    public IDictionary<string, ApiKeyOptions> Keys { get; } = new Dictionary<string, ApiKeyOptions>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The role of a request that the Functions host let through with a function key and nothing else (no bearer key,
+    /// no EasyAuth principal): admin by default; set <c>reader</c> to make changes need a role-carrying key or app role.
+    /// </summary>
+    public string FunctionKeyRole { get; set; } = "admin";
+
+    /// <summary>Addresses or CIDR ranges of reverse proxies (EasyAuth in front of a self-hosted host) whose <c>X-MS-CLIENT-PRINCIPAL</c> headers are read.</summary>
+    public IList<string> TrustedProxies { get; } = [];
 
     /// <summary>Development mode: no authentication; only allowed when every URL the host listens on is loopback.</summary>
     public bool Dev { get; set; }
@@ -45,4 +57,14 @@ public sealed class FlowHostOptions
     /// assembly, where the build puts it.
     /// </summary>
     public string? DashboardPath { get; set; }
+}
+
+/// <summary>A named API key: its secret and its role.</summary>
+public sealed class ApiKeyOptions
+{
+    /// <summary>The bearer key, at least 16 characters.</summary>
+    public string Key { get; set; } = string.Empty;
+
+    /// <summary><c>reader</c>, <c>operator</c> or <c>admin</c>.</summary>
+    public string Role { get; set; } = string.Empty;
 }

@@ -22,6 +22,42 @@ internal sealed class FlowHostOptionsValidator(IConfiguration configuration, IHo
             failures.Add($"every API key (FlowFunctions:ApiKeys, --api-key) must be at least {MinimumKeyLength} characters");
         }
 
+        foreach (var (keyName, key) in options.Keys)
+        {
+            if (string.IsNullOrWhiteSpace(key.Key) || key.Key.Trim().Length < MinimumKeyLength)
+            {
+                failures.Add($"FlowFunctions:Keys:{keyName}:Key must be at least {MinimumKeyLength} characters");
+            }
+
+            if (ApiRoles.Parse(key.Role) is null)
+            {
+                failures.Add($"FlowFunctions:Keys:{keyName}:Role must be reader, operator or admin, not '{key.Role}'");
+            }
+        }
+
+        var secrets = options.ApiKeys.Concat(options.Keys.Values.Select(k => k.Key)).Select(k => k?.Trim()).Where(k => !string.IsNullOrEmpty(k)).ToList();
+        if (secrets.Distinct(StringComparer.Ordinal).Count() != secrets.Count)
+        {
+            failures.Add("two API keys (FlowFunctions:ApiKeys, FlowFunctions:Keys) have the same value: a key names one caller and one role");
+        }
+
+        if (ApiRoles.Parse(options.FunctionKeyRole) is null)
+        {
+            failures.Add($"FlowFunctions:FunctionKeyRole must be reader, operator or admin, not '{options.FunctionKeyRole}'");
+        }
+
+        foreach (var proxy in options.TrustedProxies)
+        {
+            try
+            {
+                ApiAuthentication.ParseNetwork(proxy);
+            }
+            catch (FormatException)
+            {
+                failures.Add($"FlowFunctions:TrustedProxies: '{proxy}' is not an IP address or CIDR range (10.0.0.4, 10.0.0.0/24)");
+            }
+        }
+
         if (options.RunRetention is { } retention && retention <= TimeSpan.Zero)
         {
             failures.Add("FlowFunctions:RunRetention must be positive (a TimeSpan such as 30.00:00:00), or unset to keep runs forever");
@@ -36,9 +72,9 @@ internal sealed class FlowHostOptionsValidator(IConfiguration configuration, IHo
                 failures.Add($"--dev serves the API without authentication and is only allowed on loopback addresses; '{url}' is not loopback (use --urls http://127.0.0.1:<port>)");
             }
         }
-        else if (options.ApiKeys.Count == 0 && !Functions.CustomHandlerExtensions.IsUnderFunctions(configuration))
+        else if (options.ApiKeys.Count == 0 && options.Keys.Count == 0 && !Functions.CustomHandlerExtensions.IsUnderFunctions(configuration))
         {
-            failures.Add("no API key: set FlowFunctions:ApiKeys (or pass --api-key <key>), or run with --dev on a loopback address");
+            failures.Add("no API key: set FlowFunctions:ApiKeys or FlowFunctions:Keys:<name>:Key and :Role (or pass --api-key <key>), or run with --dev on a loopback address");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

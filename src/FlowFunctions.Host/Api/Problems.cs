@@ -8,6 +8,7 @@ internal static class Problems
     public static readonly ProblemType MalformedJson = new("malformed-json", "The request body is not well-formed JSON", 400);
     public static readonly ProblemType InvalidRequest = new("invalid-request", "The request is not valid", 400);
     public static readonly ProblemType Unauthorized = new("unauthorized", "A valid API key is required", 401);
+    public static readonly ProblemType Forbidden = new("forbidden", "The caller's role does not allow this request", 403);
     public static readonly ProblemType NotFound = new("not-found", "No such resource", 404);
     public static readonly ProblemType RunNotFound = new("run-not-found", "No such run", 404);
     public static readonly ProblemType NodeNotFound = new("node-not-found", "No such node in the run", 404);
@@ -26,7 +27,7 @@ internal static class Problems
 
     public static IReadOnlyList<ProblemType> All { get; } =
     [
-        MalformedJson, InvalidRequest, Unauthorized, NotFound, RunNotFound, NodeNotFound, WorkflowNotFound, ArtifactNotFound, MethodNotAllowed,
+        MalformedJson, InvalidRequest, Unauthorized, Forbidden, NotFound, RunNotFound, NodeNotFound, WorkflowNotFound, ArtifactNotFound, MethodNotAllowed,
         IdempotencyConflict, WorkflowVersionConflict, RunCompleted, CommandRefused, PayloadTooLarge, UnsupportedMediaType, InvalidSpec, InvalidInputs,
         InternalError,
     ];

@@ -17,25 +17,26 @@ internal static class RunApi
 
     public static RouteGroupBuilder MapRunApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/runs", StartAsync);
+        api.MapPost("/runs", StartAsync).RequireRole(ApiRole.Operator);
         api.MapGet("/runs", ListAsync);
         api.MapGet("/runs/{id}", GetAsync);
         api.MapGet("/runs/{id}/graph", GraphAsync);
         api.MapGet("/runs/{id}/events", HistoryAsync);
         api.MapGet("/runs/{id}/revisions", RevisionsAsync);
-        api.MapPost("/runs/{id}/events/{eventName}", RaiseEventAsync);
+        api.MapPost("/runs/{id}/events/{eventName}", RaiseEventAsync).RequireRole(ApiRole.Operator);
         api.MapGet("/runs/{id}/nodes/{nodeId}", NodeAsync);
-        api.MapPost("/runs/{id}/cancel", CancelAsync);
-        api.MapPost("/runs/{id}/patch", PatchAsync);
-        api.MapPost("/runs/{id}/rerun", RerunAsync);
+        api.MapPost("/runs/{id}/cancel", CancelAsync).RequireRole(ApiRole.Operator);
+        // Anyone who may read may preview a patch (dryRun); applying one needs admin (checked in PatchAsync).
+        api.MapPost("/runs/{id}/patch", PatchAsync).RequireRole(ApiRole.Reader);
+        api.MapPost("/runs/{id}/rerun", RerunAsync).RequireRole(ApiRole.Operator);
         api.MapPost("/runs/{id}/pause", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
-            ControlAsync(id, null, request, engine, options, [], _ => new RunEvent.RunPauseRequested(), ct));
+            ControlAsync(id, null, request, engine, options, [], _ => new RunEvent.RunPauseRequested(), ct)).RequireRole(ApiRole.Operator);
         api.MapPost("/runs/{id}/resume", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
-            ControlAsync(id, null, request, engine, options, [], _ => new RunEvent.RunResumeRequested(), ct));
+            ControlAsync(id, null, request, engine, options, [], _ => new RunEvent.RunResumeRequested(), ct)).RequireRole(ApiRole.Operator);
         api.MapPost("/runs/{id}/terminate", (string id, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
             ControlAsync(id, null, request, engine, options, ["reason"], b => new RunEvent.RunTerminateRequested(b["reason"]?.GetValue<string>() ?? "through the API"), ct));
         api.MapPost("/runs/{id}/nodes/{nodeId}/redrive", (string id, string nodeId, HttpRequest request, FlowEngine engine, IOptions<FlowHostOptions> options, CancellationToken ct) =>
-            ControlAsync(id, nodeId, request, engine, options, ["with"], b => new RunEvent.NodeRedriveRequested(nodeId, b["with"]?.DeepClone()), ct));
+            ControlAsync(id, nodeId, request, engine, options, ["with"], b => new RunEvent.NodeRedriveRequested(nodeId, b["with"]?.DeepClone()), ct)).RequireRole(ApiRole.Operator);
         api.MapGet("/artifacts/{hash}", ArtifactAsync);
         return api;
     }
@@ -133,7 +134,7 @@ internal static class RunApi
 
         try
         {
-            runId = await engine.StartRunAsync(spec.Spec, spec.Text, inputs, runId, ct);
+            runId = await engine.StartRunAsync(spec.Spec, spec.Text, inputs, runId, request.Actor(), ct);
         }
         catch (RunAlreadyExistsException) when (runId is not null)
         {
@@ -315,7 +316,7 @@ internal static class RunApi
             return Problems.Result(Problems.RunCompleted, $"run {id} is already {run.State.Status}; a finished run takes no events", new Dictionary<string, object?> { ["runStatus"] = run.State.Status.ToString() });
         }
 
-        var result = await engine.RaiseEventAsync(id, eventName, payload, eventId, ct);
+        var result = await engine.ControlRunAsync(id, new RunEvent.ExternalEventRaised(eventName, payload, eventId) { Actor = request.Actor() }, ct);
         return result.Outcome switch
         {
             ControlOutcome.RunNotFound => RunNotFound(id),
@@ -389,7 +390,12 @@ internal static class RunApi
             return Problems.Result(Problems.RunCompleted, $"run {id} is already {run.State.Status}", new Dictionary<string, object?> { ["runStatus"] = run.State.Status.ToString() });
         }
 
-        await engine.CancelRunAsync(id, reason ?? "cancelled through the API", ct);
+        var result = await engine.ControlRunAsync(id, new RunEvent.RunCancelRequested(reason ?? "cancelled through the API") { Actor = request.Actor() }, ct);
+        if (result.Outcome == ControlOutcome.Refused)
+        {
+            return Problems.Result(Problems.RunCompleted, result.Message, new Dictionary<string, object?> { ["runStatus"] = result.RunStatus?.ToString() });
+        }
+
         return TypedResults.Json(new JsonObject
         {
             ["runId"] = id,
@@ -418,7 +424,13 @@ internal static class RunApi
             return Problems.Result(Problems.InvalidRequest, string.Join("; ", errors), new Dictionary<string, object?> { ["errors"] = errors.ToArray() });
         }
 
-        var result = await engine.PatchRunAsync(id, patch, "api", ct);
+        var caller = request.HttpContext.Caller();
+        if (!patch.DryRun && !caller.Has(ApiRole.Admin))
+        {
+            return ApiCallers.Forbidden(caller, ApiRole.Admin, "applying a patch (without \"dryRun\": true)");
+        }
+
+        var result = await engine.PatchRunAsync(id, patch, caller.Actor, ct);
         var extensions = new Dictionary<string, object?> { ["errors"] = result.Errors.ToArray(), ["runStatus"] = result.RunStatus?.ToString(), ["revision"] = result.Revision };
         switch (result.Outcome)
         {
@@ -502,7 +514,7 @@ internal static class RunApi
             return Problems.Result(Problems.NodeNotFound, $"run {id} has no node '{nodeId}'");
         }
 
-        var evt = command(body);
+        var evt = command(body) with { Actor = request.Actor() };
         if (run.State.IsTerminal && !(evt is RunEvent.NodeRedriveRequested && run.State.Status == RunStatus.Failed))
         {
             return Problems.Result(Problems.RunCompleted, $"run {id} is already {run.State.Status}", new Dictionary<string, object?> { ["runStatus"] = run.State.Status.ToString() });
@@ -563,7 +575,7 @@ internal static class RunApi
         RerunResult result;
         try
         {
-            result = await engine.RerunAsync(id, from.GetValue<string>(), runId, ct);
+            result = await engine.RerunAsync(id, from.GetValue<string>(), runId, request.Actor(), ct);
         }
         catch (RunAlreadyExistsException) when (runId is not null)
         {

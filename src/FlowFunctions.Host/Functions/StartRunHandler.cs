@@ -73,7 +73,7 @@ internal sealed partial class StartRunHandler(FlowEngine engine, IWorkflowCatalo
                     {
                         try
                         {
-                            await engine.StartRunAsync(spec, specText, message.Inputs, runId, cancellationToken);
+                            await engine.StartRunAsync(spec, specText, message.Inputs, runId, "queue:" + function, cancellationToken);
                             Log.Started(logger, runId, function, message.CorrelationId);
                             return (StartOutcome.Started, runId);
                         }

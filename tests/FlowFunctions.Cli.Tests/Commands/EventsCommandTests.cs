@@ -41,14 +41,14 @@ public sealed class EventsCommandTests : IDisposable
 
         var text = await CliRunner.RunAsync("events", runId, "--store", Store);
         text.ExitCode.ShouldBe(0, text.Stderr);
-        text.Stdout.ShouldContain($"graph revision 2 by {Environment.UserName}: add after");
+        text.Stdout.ShouldContain($"graph revision 2 by cli:{Environment.UserName}: add after");
         text.Stdout.ShouldContain("""    patch: {"expectedRevision":null,"reason":"add after","dryRun":false,"operations":[{"op":"addNode",""");
         text.Stdout.ShouldContain("""    result: nodesAdded ["after"]; nodesRemoved []; nodesChanged []; edgesAdded ["gate->after"]; edgesRemoved []""");
 
         var json = JsonNode.Parse((await CliRunner.RunAsync("events", runId, "--store", Store, "--output", "json")).Stdout)!.AsArray();
         var mutation = json.Single(e => e!["mutation"] is not null)!["mutation"]!;
         mutation["revision"]!.GetValue<int>().ShouldBe(2);
-        mutation["author"]!.GetValue<string>().ShouldBe(Environment.UserName);
+        mutation["author"]!.GetValue<string>().ShouldBe("cli:" + Environment.UserName); // the actor
         mutation["reason"]!.GetValue<string>().ShouldBe("add after");
         mutation["patch"]!["operations"]![0]!["op"]!.GetValue<string>().ShouldBe("addNode");
         mutation["result"]!["nodesAdded"]!.ToJsonString().ShouldBe("""["after"]""");

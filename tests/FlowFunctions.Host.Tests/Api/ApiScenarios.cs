@@ -160,14 +160,14 @@ public abstract class ApiScenarios(ApiFactory factory)
         var accepted = await (await Client.PostJsonAsync(path, JsonNode.Parse(add)!)).JsonAsync(HttpStatusCode.Accepted);
         accepted["revision"]!.GetValue<int>().ShouldBe(2);
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (!(await Client.GetJsonAsync($"/api/runs/{runId}/events")).ToJsonString().Contains("graph revision 2 by api: more", StringComparison.Ordinal))
+        while (!(await Client.GetJsonAsync($"/api/runs/{runId}/events")).ToJsonString().Contains("graph revision 2 by dev: more", StringComparison.Ordinal))
         {
             DateTimeOffset.UtcNow.ShouldBeLessThan(deadline, "the patch was never applied");
             await Task.Delay(50);
         }
 
         var revision = (await Client.GetJsonAsync($"/api/runs/{runId}/events"))["events"]!.AsArray().Single(e => e!["revision"] is not null)!;
-        revision["mutation"]!["author"]!.GetValue<string>().ShouldBe("api");
+        revision["mutation"]!["author"]!.GetValue<string>().ShouldBe("dev"); // the actor: --dev mode
         revision["mutation"]!["reason"]!.GetValue<string>().ShouldBe("more");
         revision["mutation"]!["at"].ShouldNotBeNull();
         revision["mutation"]!["patch"]!["operations"]!.AsArray().Count.ShouldBeGreaterThan(0);

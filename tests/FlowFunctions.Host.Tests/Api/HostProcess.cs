@@ -38,19 +38,28 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<HostProcess> StartAsync()
+    /// <summary>
+    /// Starts the host with <paramref name="settings"/> (switches such as <c>--FlowFunctions:ApiKeys:0=...</c>) instead of
+    /// <c>--dev</c> when given, and <paramref name="environment"/> variables.
+    /// </summary>
+    public static async Task<HostProcess> StartAsync(IReadOnlyList<string>? settings = null, IReadOnlyDictionary<string, string>? environment = null, int? port = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "FlowFunctions.Host.dll");
         File.Exists(dll).ShouldBeTrue();
         var directory = Directory.CreateTempSubdirectory("ff-host-");
-        var port = FreePort();
+        var listen = port ?? FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory.FullName };
-        foreach (var arg in (string[])[dll, "--dev", "--store", Path.Combine(directory.FullName, "flow.db"), "--urls", $"http://127.0.0.1:{port}"])
+        foreach (var arg in (string[])[dll, .. settings ?? ["--dev"], "--store", Path.Combine(directory.FullName, "flow.db"), "--urls", $"http://127.0.0.1:{listen}"])
         {
             start.ArgumentList.Add(arg);
         }
 
-        var host = new HostProcess(Process.Start(start)!, directory, port);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        var host = new HostProcess(Process.Start(start)!, directory, listen);
         host._process.OutputDataReceived += (_, e) => host.Append(e.Data);
         host._process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         host._process.BeginOutputReadLine();

@@ -187,6 +187,7 @@ function Timeline(props: { events: HistoryEntry[]; revisions: Revision[]; curren
                       {e.attempt > 1 ? ` (attempt ${e.attempt})` : ''} {e.detail && <span className="muted">{e.detail}</span>}
                     </span>
                   )}
+                  {e.actor && <span className="actor muted"> by {e.actor}</span>}
                 </li>
               );
             })}

@@ -29,7 +29,13 @@ internal sealed class HttpActivityHandler(IHttpClientFactory clientFactory, IOpt
     public async Task<JsonNode?> ExecuteAsync(ActivityExecution execution, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        var spec = HttpRequestSpec.Parse(execution.Input);
+        var secrets = HttpSecrets.Resolve(execution.Input, settings.Secrets);
+        var unresolved = HttpRequestSpec.Parse(execution.Input);
+        var spec = HttpRequestSpec.Parse(secrets.Apply(execution.Input));
+
+        // Headers and a body that carry a secret are for the origin the spec named, like credentials (see SendAsync).
+        var secretHeaders = unresolved.Headers.Where(h => secrets.IsIn(JsonValue.Create(h.Value))).Select(h => h.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var secretBody = secrets.IsIn(unresolved.Body);
 
         // The pipeline's timeout stage limits executions of nodes that set one; the others get the default limit.
         using var limit = execution.Request.Timeout is null
@@ -38,7 +44,7 @@ internal sealed class HttpActivityHandler(IHttpClientFactory clientFactory, IOpt
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         try
         {
-            return await SendAsync(spec, linked.Token);
+            return secrets.Scrub(await SendAsync(spec, secretHeaders, secretBody, linked.Token));
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -46,7 +52,11 @@ internal sealed class HttpActivityHandler(IHttpClientFactory clientFactory, IOpt
         }
         catch (HttpRequestException exception) when (FindRefusal(exception) is { } refusal)
         {
-            throw new ActivityException(refusal.Message, ErrorClass.Permanent);
+            throw new ActivityException(secrets.Hide(refusal.Message), ErrorClass.Permanent);
+        }
+        catch (Exception exception) when (secrets.Scrub(exception) is var scrubbed && !ReferenceEquals(scrubbed, exception))
+        {
+            throw scrubbed;
         }
     }
 
@@ -146,7 +156,7 @@ internal sealed class HttpActivityHandler(IHttpClientFactory clientFactory, IOpt
         return Encoding.UTF8;
     }
 
-    private async Task<JsonNode?> SendAsync(HttpRequestSpec spec, CancellationToken cancellationToken)
+    private async Task<JsonNode?> SendAsync(HttpRequestSpec spec, HashSet<string> secretHeaders, bool secretBody, CancellationToken cancellationToken)
     {
         var client = clientFactory.CreateClient(ClientName);
         var method = spec.Method;
@@ -183,10 +193,15 @@ internal sealed class HttpActivityHandler(IHttpClientFactory clientFactory, IOpt
                     body = null;
                 }
 
-                // Credentials are for the origin the spec named, not for wherever it redirects.
+                // Credentials and secrets are for the origin the spec named, not for wherever it redirects.
                 if (!string.Equals(target.GetLeftPart(UriPartial.Authority), url.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
                 {
-                    headers = headers.Where(header => !CredentialHeaders.Contains(header.Key, StringComparer.OrdinalIgnoreCase)).ToList();
+                    if (secretBody && body is not null)
+                    {
+                        throw new ActivityException($"refused to follow a redirect from {url} to {target}: it would send the body, which holds a secret, to another origin", ErrorClass.Permanent);
+                    }
+
+                    headers = headers.Where(header => !CredentialHeaders.Contains(header.Key, StringComparer.OrdinalIgnoreCase) && !secretHeaders.Contains(header.Key)).ToList();
                 }
 
                 url = target;
