@@ -32,9 +32,17 @@ internal sealed partial class DevProcess : IDisposable
     /// <summary>The pid from "flow dev: started Azurite (pid N, ...)", or null when it reused one.</summary>
     public int? AzuritePid => StartedPattern().Match(Output) is { Success: true } match ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
 
-    public static DevProcess Start(string workingDirectory, params string[] args)
+    public static DevProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts <c>flow dev</c> with extra <paramref name="environment"/> variables (app settings such as secrets).</summary>
+    public static DevProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(FlowProcess.FlowDll);
         start.ArgumentList.Add("dev");
         foreach (var arg in args)
