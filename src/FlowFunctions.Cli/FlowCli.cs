@@ -22,6 +22,7 @@ internal static class FlowCli
             WorkerCommand.Create(stdout, stderr),
             DevCommand.Create(stdout, stderr),
             CacheCommand.Create(stdout),
+            McpCommand.Create(stderr),
         };
         foreach (var command in ControlCommands.Create(stdout, stderr))
         {

@@ -1,6 +1,7 @@
 using FlowFunctions.Host.Api;
 using FlowFunctions.Host.Dashboard;
 using FlowFunctions.Host.Functions;
+using FlowFunctions.Host.Mcp;
 
 namespace FlowFunctions.Host;
 
@@ -13,6 +14,7 @@ public static class HostExtensions
         ArgumentNullException.ThrowIfNull(builder);
         _ = args;
         builder.Services.AddFlowFunctionsApi();
+        builder.Services.AddFlowMcpHttp();
         builder.AddCustomHandler();
         return builder;
     }
@@ -22,6 +24,7 @@ public static class HostExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapFlowFunctionsApi();
+        app.MapFlowMcp();
         app.MapCustomHandler();
         app.UseDashboard();
         return app;

@@ -30,7 +30,7 @@ internal sealed class ApiAuthentication(RequestDelegate next, IOptions<FlowHostO
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        if (!path.StartsWithSegments("/api") || path.Equals("/api/health", StringComparison.OrdinalIgnoreCase))
+        if (!(path.StartsWithSegments("/api") || Mcp.McpServerExtensions.IsMcpPath(path)) || path.Equals("/api/health", StringComparison.OrdinalIgnoreCase))
         {
             return next(context);
         }

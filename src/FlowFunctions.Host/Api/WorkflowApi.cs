@@ -75,10 +75,14 @@ internal static class WorkflowApi
         }
     }
 
-    private static async Task<IResult> ListAsync(WorkflowRegistry registry, CancellationToken ct)
+    private static async Task<IResult> ListAsync(WorkflowRegistry registry, CancellationToken ct) =>
+        TypedResults.Json(List(await registry.ListAsync(ct)));
+
+    /// <summary>The workflows document of <c>GET /api/workflows</c> (and the MCP tool list_workflows): each name with its latest version.</summary>
+    public static JsonObject List(IEnumerable<WorkflowVersion> versions)
     {
         var workflows = new JsonArray();
-        foreach (var group in (await registry.ListAsync(ct)).GroupBy(v => v.Name, StringComparer.Ordinal))
+        foreach (var group in versions.GroupBy(v => v.Name, StringComparer.Ordinal))
         {
             var latest = group.MaxBy(v => v.Version)!;
             workflows.Add(new JsonObject
@@ -91,7 +95,7 @@ internal static class WorkflowApi
             });
         }
 
-        return TypedResults.Json(new JsonObject { ["workflows"] = workflows });
+        return new JsonObject { ["workflows"] = workflows };
     }
 
     private static async Task<IResult> GetAsync(string name, WorkflowRegistry registry, CancellationToken ct)
