@@ -26,6 +26,7 @@ internal static class McpCommand
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
             builder.Logging.ClearProviders();
             builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
             builder.Services.AddSingleton(_ => EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost)));
             builder.Services.AddFlowMcpStdio();
             if (!parsed.GetValue(noWorker))
