@@ -444,23 +444,16 @@ internal static class RunApi
                 return Problems.Result(Problems.InvalidRequest, string.Join("; ", result.Errors), extensions);
         }
 
-        var diff = result.Diff!;
-        static JsonArray Strings(IEnumerable<string> items) => new([.. items.Select(i => (JsonNode)i)]);
-        return TypedResults.Json(new JsonObject
+        var answer = new JsonObject
         {
             ["runId"] = id,
             ["dryRun"] = result.Outcome == PatchOutcome.DryRun,
             ["revision"] = result.Revision,
             ["valid"] = true,
             ["errors"] = new JsonArray(),
-            ["nodesAdded"] = Strings(diff.NodesAdded),
-            ["nodesRemoved"] = Strings(diff.NodesRemoved),
-            ["nodesChanged"] = Strings(diff.NodesChanged),
-            ["edgesAdded"] = Strings(diff.EdgesAdded),
-            ["edgesRemoved"] = Strings(diff.EdgesRemoved),
-            ["readinessChanges"] = Strings(result.ReadinessChanges ?? []),
-            ["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id),
-        }, statusCode: result.Outcome == PatchOutcome.DryRun ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
+        }.WithPatchDiff(result);
+        answer["statusQueryUri"] = BaseUrl(request) + RunViews.RunPath(id);
+        return TypedResults.Json(answer, statusCode: result.Outcome == PatchOutcome.DryRun ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
     }
 
     /// <summary>

@@ -180,6 +180,20 @@ internal static class RunViews
         return detail;
     }
 
+    /// <summary>Adds a valid patch's diff to an answer (the API's and MCP's): nodes and edges added, removed and changed, and the readiness changes.</summary>
+    public static JsonObject WithPatchDiff(this JsonObject answer, PatchResult result)
+    {
+        static JsonArray Strings(IEnumerable<string> items) => new([.. items.Select(i => (JsonNode)i)]);
+        var diff = result.Diff!;
+        answer["nodesAdded"] = Strings(diff.NodesAdded);
+        answer["nodesRemoved"] = Strings(diff.NodesRemoved);
+        answer["nodesChanged"] = Strings(diff.NodesChanged);
+        answer["edgesAdded"] = Strings(diff.EdgesAdded);
+        answer["edgesRemoved"] = Strings(diff.EdgesRemoved);
+        answer["readinessChanges"] = Strings(result.ReadinessChanges ?? []);
+        return answer;
+    }
+
     private static JsonObject MapProgress(MapProgress map) => new()
     {
         ["total"] = map.Total,

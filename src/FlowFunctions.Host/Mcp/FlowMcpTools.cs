@@ -366,20 +366,12 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
                 throw new McpException($"{tool}: the patch is not valid: {string.Join("; ", result.Errors)}");
         }
 
-        var diff = result.Diff!;
-        static JsonArray Strings(IEnumerable<string> items) => new([.. items.Select(i => (JsonNode)i)]);
         return new JsonObject
         {
             ["runId"] = runId,
             [planned ? "revision" : "appliesAsRevision"] = result.Revision,
             ["applied"] = !planned,
-            ["nodesAdded"] = Strings(diff.NodesAdded),
-            ["nodesRemoved"] = Strings(diff.NodesRemoved),
-            ["nodesChanged"] = Strings(diff.NodesChanged),
-            ["edgesAdded"] = Strings(diff.EdgesAdded),
-            ["edgesRemoved"] = Strings(diff.EdgesRemoved),
-            ["readinessChanges"] = Strings(result.ReadinessChanges ?? []),
-        }.ToJsonString();
+        }.WithPatchDiff(result).ToJsonString();
     }
 
     private static GraphPatch Patch(JsonElement patch, string tool)

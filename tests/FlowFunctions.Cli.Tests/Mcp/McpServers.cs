@@ -40,13 +40,11 @@ internal static class McpServers
     };
 
     /// <summary><c>dotnet flow.dll mcp --store ...</c> as the client's subprocess; settings become <c>FlowFunctions__...</c> environment variables.</summary>
-    private sealed class StdioServer(string store, IReadOnlyDictionary<string, string> settings) : IMcpServer
+    private sealed class StdioServer(string store, IReadOnlyDictionary<string, string> settings) : ClientsServer
     {
-        private readonly List<McpClient> _clients = [];
+        public override Uri? Endpoint => null;
 
-        public Uri? Endpoint => null;
-
-        public async Task<McpClient> ConnectAsync(string? key = null)
+        public override async Task<McpClient> ConnectAsync(string? key = null)
         {
             var options = new StdioClientTransportOptions
             {
@@ -55,26 +53,14 @@ internal static class McpServers
                 Arguments = [FlowProcess.FlowDll, "mcp", "--store", store],
                 EnvironmentVariables = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => (string?)s.Value),
             };
-            var client = await McpClient.CreateAsync(new StdioClientTransport(options));
-            _clients.Add(client);
-            return client;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var client in _clients)
-            {
-                await client.DisposeAsync();
-            }
+            return Track(await McpClient.CreateAsync(new StdioClientTransport(options)));
         }
     }
 
     /// <summary>The host (API, <c>/mcp</c>, in-process worker) on a free 127.0.0.1 port, with a reader, an operator and an admin key.</summary>
-    private sealed class HttpServer(WebApplication app, Uri endpoint) : IMcpServer
+    private sealed class HttpServer(WebApplication app, Uri endpoint) : ClientsServer
     {
-        private readonly List<McpClient> _clients = [];
-
-        public Uri? Endpoint { get; } = endpoint;
+        public override Uri? Endpoint { get; } = endpoint;
 
         public static async Task<HttpServer> StartAsync(string store, IReadOnlyDictionary<string, string> settings)
         {
@@ -95,27 +81,45 @@ internal static class McpServers
             return new HttpServer(app, new Uri($"http://127.0.0.1:{port}/mcp"));
         }
 
-        public async Task<McpClient> ConnectAsync(string? key = null)
+        public override async Task<McpClient> ConnectAsync(string? key = null)
         {
             var options = new HttpClientTransportOptions
             {
                 Endpoint = Endpoint!,
                 AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + (key ?? McpKeys.Admin) },
             };
-            var client = await McpClient.CreateAsync(new HttpClientTransport(options));
-            _clients.Add(client);
-            return client;
+            return Track(await McpClient.CreateAsync(new HttpClientTransport(options)));
         }
 
-        public async ValueTask DisposeAsync()
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Keeps the clients it connected, to close them first on dispose.</summary>
+    private abstract class ClientsServer : IMcpServer
+    {
+        private readonly List<McpClient> _clients = [];
+
+        public abstract Uri? Endpoint { get; }
+
+        public abstract Task<McpClient> ConnectAsync(string? key = null);
+
+        public virtual async ValueTask DisposeAsync()
         {
             foreach (var client in _clients)
             {
                 await client.DisposeAsync();
             }
+        }
 
-            await app.StopAsync();
-            await app.DisposeAsync();
+        protected McpClient Track(McpClient client)
+        {
+            _clients.Add(client);
+            return client;
         }
     }
 }
