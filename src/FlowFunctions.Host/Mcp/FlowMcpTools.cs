@@ -10,6 +10,7 @@ using FlowFunctions.Engine;
 using FlowFunctions.Engine.Runs;
 using FlowFunctions.Host.Api;
 using FlowFunctions.Storage;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
@@ -21,7 +22,7 @@ namespace FlowFunctions.Host.Mcp;
 /// changes that cannot be undone (cancel, apply_patch) are marked destructive.
 /// </summary>
 [McpServerToolType]
-internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry, IMcpCaller caller)
+internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry, IMcpCaller caller, IOptions<McpOptions> limits, TimeProvider time)
 {
     /// <summary>Events returned by get_events when no limit is given, and the most it returns.</summary>
     private const int DefaultEvents = 100;
@@ -250,16 +251,53 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
         var actor = caller.Actor(ApiRole.Reader, "plan_patch");
         var parsed = Patch(patch, "plan_patch") with { DryRun = true };
         var result = await engine.PatchRunAsync(runId, parsed, actor, ct);
-        return PatchAnswer(runId, result, "plan_patch", planned: true);
+        return PatchAnswer(runId, result, "plan_patch", planned: true).ToJsonString();
     }
 
     [McpServerTool(Name = "apply_patch", Destructive = true)]
-    [Description("Applies a planned graph patch. 'revision' must be the revision plan_patch answered: when the run has changed since, the patch is refused as stale (plan again).")]
+    [Description("Applies a planned graph patch and waits (a few seconds) for the run to apply it. 'revision' must be the revision plan_patch answered: when the run has changed since, the patch is refused as stale (plan again). Answers status 'applied', or 'pending' when no worker applied it in time.")]
     public async Task<string> ApplyPatch([Description("The run id.")] string runId, [Description("The same patch that was planned.")] JsonElement patch, [Description("The revision plan_patch answered.")] int revision, CancellationToken ct)
     {
         var actor = caller.Actor(ApiRole.Admin, "apply_patch");
         var parsed = Patch(patch, "apply_patch") with { DryRun = false, ExpectedRevision = revision };
-        return PatchAnswer(runId, await engine.PatchRunAsync(runId, parsed, actor, ct), "apply_patch", planned: false);
+        var result = await engine.PatchRunAsync(runId, parsed, actor, ct);
+        var answer = PatchAnswer(runId, result, "apply_patch", planned: false);
+        answer["status"] = await AwaitPatchAsync(runId, parsed, actor, result.Revision, ct);
+        answer["applied"] = (string?)answer["status"] == "applied";
+        return answer.ToJsonString();
+    }
+
+    /// <summary>
+    /// The verdict on an accepted patch: the run's next episode applies it as <paramref name="target"/>, or refuses it when
+    /// another change took that revision first or the run ended. Waits up to <see cref="McpOptions.ApplyWaitSeconds"/>;
+    /// "pending" after that (no worker is running, or it is busy).
+    /// </summary>
+    private async Task<string> AwaitPatchAsync(string runId, GraphPatch patch, string actor, int target, CancellationToken ct)
+    {
+        var until = time.GetUtcNow() + TimeSpan.FromSeconds(limits.Value.ApplyWaitSeconds);
+        while (true)
+        {
+            var state = (await SnapshotAsync(runId, "apply_patch", ct)).State;
+            if (state.GraphRevision >= target)
+            {
+                var taken = (await engine.GetRevisionsAsync(runId, ct)).FirstOrDefault(r => (int?)r["revision"] == target);
+                return taken is not null && (string?)taken["author"] == actor && JsonNode.DeepEquals(taken["patch"], patch.ToJson())
+                    ? "applied"
+                    : throw new McpException($"apply_patch: refused: revision {target} was taken by another change{(taken?["author"] is { } author ? $" (by {author})" : string.Empty)} before this patch; plan_patch again and apply the new plan");
+            }
+
+            if (state.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
+            {
+                throw new McpException($"apply_patch: refused: run {runId} ended ({state.Status}) before the patch was applied");
+            }
+
+            if (time.GetUtcNow() >= until)
+            {
+                return "pending";
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
+        }
     }
 
     [McpServerTool(Name = "raise_event", Destructive = false)]
@@ -352,7 +390,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
         };
     }
 
-    private static string PatchAnswer(string runId, PatchResult result, string tool, bool planned)
+    private static JsonObject PatchAnswer(string runId, PatchResult result, string tool, bool planned)
     {
         switch (result.Outcome)
         {
@@ -370,8 +408,8 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
         {
             ["runId"] = runId,
             [planned ? "revision" : "appliesAsRevision"] = result.Revision,
-            ["applied"] = !planned,
-        }.WithPatchDiff(result).ToJsonString();
+            ["applied"] = false,
+        }.WithPatchDiff(result);
     }
 
     private static GraphPatch Patch(JsonElement patch, string tool)

@@ -19,4 +19,8 @@ public sealed class McpOptions
     /// <summary>The largest tool result returned; a larger one is refused with a hint to ask for less (get_node, a lower limit).</summary>
     [Range(1024, 64 * 1024 * 1024, ErrorMessage = "FlowFunctions:Mcp:MaxResultBytes must be between 1024 and 67108864")]
     public int MaxResultBytes { get; set; } = 512 * 1024;
+
+    /// <summary>How long apply_patch waits for the run to apply an accepted patch before it answers "pending".</summary>
+    [Range(0, 300, ErrorMessage = "FlowFunctions:Mcp:ApplyWaitSeconds must be between 0 and 300")]
+    public int ApplyWaitSeconds { get; set; } = 10;
 }

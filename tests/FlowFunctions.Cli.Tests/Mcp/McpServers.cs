@@ -32,15 +32,16 @@ internal static class McpServers
         ? Path.Combine(folder.FullName, "flow.db")
         : Environment.GetEnvironmentVariable(AzureTheoryAttribute.Variable)!.TrimEnd(';') + ";NamePrefix=mcp" + Guid.NewGuid().ToString("N")[..12];
 
-    public static async Task<IMcpServer> StartAsync(string transport, string store, IReadOnlyDictionary<string, string>? settings = null) => transport switch
+    /// <summary>A server on <paramref name="store"/> with <paramref name="settings"/>, working its runs unless <paramref name="worker"/> is false.</summary>
+    public static async Task<IMcpServer> StartAsync(string transport, string store, IReadOnlyDictionary<string, string>? settings = null, bool worker = true) => transport switch
     {
-        "stdio" => new StdioServer(store, settings ?? new Dictionary<string, string>()),
-        "http" => await HttpServer.StartAsync(store, settings ?? new Dictionary<string, string>()),
+        "stdio" => new StdioServer([FlowProcess.FlowDll, "mcp", "--store", store, .. worker ? Array.Empty<string>() : ["--no-worker"]], settings ?? new Dictionary<string, string>()),
+        "http" => await HttpServer.StartAsync([.. worker ? Array.Empty<string>() : ["--no-worker"], "--store", store], settings ?? new Dictionary<string, string>()),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "stdio or http"),
     };
 
     /// <summary><c>dotnet flow.dll mcp --store ...</c> as the client's subprocess; settings become <c>FlowFunctions__...</c> environment variables.</summary>
-    private sealed class StdioServer(string store, IReadOnlyDictionary<string, string> settings) : ClientsServer
+    private sealed class StdioServer(IList<string> arguments, IReadOnlyDictionary<string, string> settings) : ClientsServer
     {
         public override Uri? Endpoint => null;
 
@@ -50,7 +51,7 @@ internal static class McpServers
             {
                 Name = "flow",
                 Command = "dotnet",
-                Arguments = [FlowProcess.FlowDll, "mcp", "--store", store],
+                Arguments = arguments,
                 EnvironmentVariables = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => (string?)s.Value),
             };
             return Track(await McpClient.CreateAsync(new StdioClientTransport(options)));
@@ -62,12 +63,12 @@ internal static class McpServers
     {
         public override Uri? Endpoint { get; } = endpoint;
 
-        public static async Task<HttpServer> StartAsync(string store, IReadOnlyDictionary<string, string> settings)
+        public static async Task<HttpServer> StartAsync(IReadOnlyList<string> switches, IReadOnlyDictionary<string, string> settings)
         {
             var port = DevProcess.FreePort();
             string[] args =
             [
-                "--store", store, "--urls", $"http://127.0.0.1:{port}",
+                .. switches, "--urls", $"http://127.0.0.1:{port}",
                 $"--FlowFunctions:Keys:reader:Key={McpKeys.Reader}", "--FlowFunctions:Keys:reader:Role=reader",
                 $"--FlowFunctions:Keys:operator:Key={McpKeys.Operator}", "--FlowFunctions:Keys:operator:Role=operator",
                 $"--FlowFunctions:Keys:admin:Key={McpKeys.Admin}", "--FlowFunctions:Keys:admin:Role=admin",
