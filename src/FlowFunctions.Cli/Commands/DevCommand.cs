@@ -163,6 +163,7 @@ internal static class DevCommand
         await stdout.WriteLineAsync($"""
 
               API     {apiUrl}/api   (OpenAPI: {apiUrl}/api/openapi.json; no API key: development mode, loopback only)
+              MCP     {apiUrl}/mcp   (streamable HTTP for agents; docs/mcp.md)
               Blob    {Storage.Azure.DevelopmentStorage.Endpoint(ports.Blob)}
               Queue   {Storage.Azure.DevelopmentStorage.Endpoint(ports.Queue)}
               Table   {Storage.Azure.DevelopmentStorage.Endpoint(ports.Table)}

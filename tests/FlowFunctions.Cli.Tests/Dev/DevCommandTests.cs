@@ -7,6 +7,7 @@ using FlowFunctions.Cli.Dev;
 using FlowFunctions.Cli.Tests.Commands;
 using FlowFunctions.Cli.Tests.EndToEnd;
 using FlowFunctions.Storage.Azure;
+using ModelContextProtocol.Client;
 
 namespace FlowFunctions.Cli.Tests.Dev;
 
@@ -39,7 +40,12 @@ public sealed class DevCommandTests : IDisposable
         dev.Output.ShouldContain($"Azurite is already listening on 127.0.0.1:{portBase}-{portBase + 2}");
         dev.Output.ShouldContain(store == "UseDevelopmentStorage=true" ? "--store UseDevelopmentStorage=true" : $"--store \"{store}\"");
         dev.Output.ShouldContain($"API     {api}/api");
+        dev.Output.ShouldContain($"MCP     {api}/mcp");
         dev.Output.ShouldContain($"{api}/api/openapi.json");
+        await using (var mcp = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = new Uri($"{api}/mcp") })))
+        {
+            (await mcp.ListToolsAsync()).ShouldContain(t => t.Name == "start_run", "flow dev serves MCP without a key");
+        }
 
         await RunThroughTheApiToSuccessAsync(api, dev);
         await RunDetachedToSuccessAsync(store, dev);
