@@ -63,7 +63,7 @@ public sealed class AzureFlowStore : IFlowStore
         ValidatePrefix(options.NamePrefix);
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries, nameof(options));
 
-        TokenCredential? credential = account.UsesSharedKey ? null : options.Credential ?? new DefaultAzureCredential();
+        TokenCredential? credential = account.UsesAccountKey ? null : options.Credential ?? new DefaultAzureCredential();
         var clients = new StorageClients(account, credential, options);
         tables = clients.Tables;
 
