@@ -100,7 +100,7 @@ internal sealed class AzuriteProcess : IDisposable
         var node = FindExecutable("node") ?? throw new DevException("node is not on PATH; Azurite needs Node.js 20+");
         var start = new ProcessStartInfo(node) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
 
-        // --loose and --skipApiVersionCheck: accept headers and x-ms-version values newer than this Azurite knows.
+        // --loose and --skipApiVersionCheck: accept headers and service API versions newer than this Azurite knows (the SDKs send their newest).
         string[] arguments =
         [
             script, "--silent", "--disableTelemetry", "--loose", "--skipApiVersionCheck", "--location", dataFolder,

@@ -1,11 +1,13 @@
 using global::Azure.Core;
+using global::Azure.Data.Tables;
 using global::Azure.Identity;
 
 namespace FlowFunctions.Storage.Azure;
 
 /// <summary>
 /// The Azure Storage store: run partitions and the run index in Table storage, queues in Queue storage, artifacts in
-/// Blob storage, all on one account, over REST. Tables, queues and the container are created on first use, so a fresh
+/// Blob storage, all on one account, through the official SDK clients (Azure.Data.Tables, Azure.Storage.Queues,
+/// Azure.Storage.Blobs). Tables, queues and the container are created on first use, so a fresh
 /// account (or Azurite) needs no set-up. See docs/storage.md for the table design.
 /// </summary>
 public sealed class AzureFlowStore : IFlowStore
@@ -25,7 +27,7 @@ public sealed class AzureFlowStore : IFlowStore
     /// <summary>The blob container of artifacts (without the name prefix).</summary>
     public const string ArtifactsContainer = "flow-artifacts";
 
-    private readonly AzureTableClient tables;
+    private readonly TableServiceClient tables;
     private readonly AzureArtifactStore artifacts;
     private readonly AzurePartitionStore partitions;
     private readonly AzureWorkQueue queues;
@@ -41,7 +43,10 @@ public sealed class AzureFlowStore : IFlowStore
     /// or <c>TableEndpoint=..;QueueEndpoint=..;BlobEndpoint=..;AccountName=..</c>. Without AccountKey, requests carry Entra
     /// ID tokens from <see cref="AzureFlowStoreOptions.Credential"/> (default: <c>DefaultAzureCredential</c>).
     /// </param>
-    /// <param name="timeProvider">The clock for request dates (Shared Key signatures); the real clock outside tests.</param>
+    /// <param name="timeProvider">
+    /// The store's clock. The SDKs date and sign requests with the real clock, which is what the service checks, and the
+    /// service decides queue visibility by its own clock; nothing here reads this one yet.
+    /// </param>
     /// <param name="options">Name prefix, credential and retry settings; null for the defaults.</param>
     /// <exception cref="FormatException">The connection string is malformed.</exception>
     public AzureFlowStore(string connectionString, TimeProvider timeProvider, AzureFlowStoreOptions? options = null)
@@ -58,23 +63,21 @@ public sealed class AzureFlowStore : IFlowStore
         ValidatePrefix(options.NamePrefix);
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries, nameof(options));
 
-        TokenCredential? credential = account.UsesSharedKey ? null : options.Credential ?? new DefaultAzureCredential();
-        tables = new AzureTableClient(StoragePipelineFactory.Create(account, tableService: true, credential, options, timeProvider), account.TableEndpoint);
-        var blobs = new AzureBlobClient(StoragePipelineFactory.Create(account, tableService: false, credential, options, timeProvider), account.BlobEndpoint);
-        var queueClient = new AzureQueueClient(StoragePipelineFactory.Create(account, tableService: false, credential, options, timeProvider), account.QueueEndpoint);
+        TokenCredential? credential = account.UsesAccountKey ? null : options.Credential ?? new DefaultAzureCredential();
+        var clients = new StorageClients(account, credential, options);
+        tables = clients.Tables;
 
         NamePrefix = options.NamePrefix;
         partitionsTable = options.NamePrefix + PartitionsTable;
         runIndexTable = options.NamePrefix + RunIndexTable;
-        artifacts = new AzureArtifactStore(blobs, options.NamePrefix + ArtifactsContainer);
-        partitions = new AzurePartitionStore(tables, partitionsTable, artifacts);
-        queues = new AzureWorkQueue(queueClient, artifacts, options.NamePrefix);
-        runs = new AzureRunIndex(tables, runIndexTable);
-        breakerPartitions = new AzurePartitionStore(tables, options.NamePrefix + BreakersTable, artifacts);
-        cachePartitions = new AzurePartitionStore(tables, options.NamePrefix + StepCacheTable, artifacts);
+        artifacts = new AzureArtifactStore(clients.Blobs.GetBlobContainerClient(options.NamePrefix + ArtifactsContainer));
+        partitions = new AzurePartitionStore(tables.GetTableClient(partitionsTable), artifacts, new CreateOnce());
+        queues = new AzureWorkQueue(clients.Queues, artifacts, options.NamePrefix);
+        runs = new AzureRunIndex(tables.GetTableClient(runIndexTable), new CreateOnce());
+        breakerPartitions = new AzurePartitionStore(tables.GetTableClient(options.NamePrefix + BreakersTable), artifacts, new CreateOnce());
+        cachePartitions = new AzurePartitionStore(tables.GetTableClient(options.NamePrefix + StepCacheTable), artifacts, new CreateOnce());
         Breakers = new PartitionBreakerStore(breakerPartitions);
         StepCache = new PartitionStepCacheStore(cachePartitions);
-        QueueClient = queueClient;
     }
 
     /// <inheritdoc />
@@ -98,9 +101,7 @@ public sealed class AzureFlowStore : IFlowStore
     /// <summary>The prefix in force: the options', else the connection string's <c>NamePrefix=</c>, else empty.</summary>
     internal string NamePrefix { get; }
 
-    private AzureQueueClient QueueClient { get; }
-
-    /// <summary>Nothing to release: the HTTP pipelines share Azure.Core's pooled connections.</summary>
+    /// <summary>Nothing to release: the SDK clients share Azure.Core's pooled connections.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>Creates the tables and the container now instead of on first use (queues are created per name on first use).</summary>
@@ -122,14 +123,22 @@ public sealed class AzureFlowStore : IFlowStore
     /// <summary>Deletes the tables, the container and the queues this instance used (tests; the prefix keeps others safe).</summary>
     internal async Task DeleteStorageAsync(IEnumerable<string> extraQueues, CancellationToken cancellationToken)
     {
-        await tables.DeleteTableIfExistsAsync(partitionsTable, cancellationToken);
-        await tables.DeleteTableIfExistsAsync(runIndexTable, cancellationToken);
-        await tables.DeleteTableIfExistsAsync(NamePrefix + BreakersTable, cancellationToken);
-        await tables.DeleteTableIfExistsAsync(NamePrefix + StepCacheTable, cancellationToken);
+        foreach (var table in new[] { partitionsTable, runIndexTable, NamePrefix + BreakersTable, NamePrefix + StepCacheTable })
+        {
+            try
+            {
+                await tables.DeleteTableAsync(table, cancellationToken);
+            }
+            catch (global::Azure.RequestFailedException error) when (StorageFailures.IsNotFound(error))
+            {
+                // Never created: nothing to delete.
+            }
+        }
+
         await artifacts.DeleteContainerAsync(cancellationToken);
         foreach (var queue in queues.CreatedQueues.Union(extraQueues.Select(queues.QueueName)))
         {
-            await QueueClient.DeleteIfExistsAsync(queue, cancellationToken);
+            await queues.DeleteQueueIfExistsAsync(queue, cancellationToken);
         }
     }
 
@@ -157,6 +166,7 @@ public sealed class AzureFlowStore : IFlowStore
             MaxRetries = options.MaxRetries,
             NetworkTimeout = options.NetworkTimeout,
             Transport = options.Transport,
+            AdditionalPolicies = options.AdditionalPolicies,
         };
     }
 

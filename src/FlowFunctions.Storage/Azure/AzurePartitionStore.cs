@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
+using global::Azure;
+using global::Azure.Data.Tables;
 
 namespace FlowFunctions.Storage.Azure;
 
 /// <summary>
-/// Partitions as one Azure table: PartitionKey = escaped partition, RowKey = escaped key, the value in string
-/// properties, ETag = the entity's ETag. A batch is one entity-group transaction, so it is all-or-nothing on the server.
+/// Partitions as one Azure table (Azure.Data.Tables): PartitionKey = escaped partition, RowKey = escaped key, the value in
+/// string properties, ETag = the entity's ETag. A batch is one entity-group transaction (<see cref="TableTransactionAction"/>s
+/// submitted together), so it is all-or-nothing on the server.
 /// </summary>
 /// <remarks>
 /// A string property holds at most 64 KiB (32 Ki UTF-16 characters) and an entity 1 MiB. Values up to
@@ -36,16 +38,15 @@ internal sealed class AzurePartitionStore : IPartitionStore
     private const string WriteIdProperty = "W";
     private const int WriteIdLength = 32;
 
-    private readonly AzureTableClient tables;
-    private readonly string table;
+    private readonly TableClient table;
     private readonly AzureArtifactStore artifacts;
-    private readonly CreateOnce created = new();
+    private readonly CreateOnce created;
 
-    public AzurePartitionStore(AzureTableClient tables, string table, AzureArtifactStore artifacts)
+    public AzurePartitionStore(TableClient table, AzureArtifactStore artifacts, CreateOnce created)
     {
-        this.tables = tables;
         this.table = table;
         this.artifacts = artifacts;
+        this.created = created;
     }
 
     /// <summary>
@@ -59,8 +60,8 @@ internal sealed class AzurePartitionStore : IPartitionStore
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(key);
         await EnsureTableAsync(cancellationToken);
-        var entity = await tables.GetAsync(table, TableKeyEscaping.Escape(partition), TableKeyEscaping.Escape(key), cancellationToken);
-        return entity is null ? null : new StoredRow(key, await ReadValueAsync(entity, cancellationToken), ComposeETag(entity));
+        var found = await table.GetEntityIfExistsAsync<TableEntity>(TableKeyEscaping.Escape(partition), TableKeyEscaping.Escape(key), cancellationToken: cancellationToken);
+        return found.HasValue ? new StoredRow(key, await ReadValueAsync(found.Value!, cancellationToken), ComposeETag(found.Value!)) : null;
     }
 
     /// <summary>
@@ -79,11 +80,12 @@ internal sealed class AzurePartitionStore : IPartitionStore
         }
 
         await EnsureTableAsync(cancellationToken);
-        var partitionFilter = "PartitionKey eq " + AzureTableClient.Literal(TableKeyEscaping.Escape(partition));
+        var partitionKey = TableKeyEscaping.Escape(partition);
         foreach (var chunk in distinct.Chunk(MaxKeysPerQuery))
         {
-            var filter = partitionFilter + " and (" + string.Join(" or ", chunk.Select(key => "RowKey eq " + AzureTableClient.Literal(TableKeyEscaping.Escape(key)))) + ")";
-            foreach (var entity in await tables.QueryAllAsync(table, filter, cancellationToken))
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}")
+                + " and (" + string.Join(" or ", chunk.Select(key => TableClient.CreateQueryFilter($"RowKey eq {TableKeyEscaping.Escape(key)}"))) + ")";
+            await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             {
                 var key = TableKeyEscaping.Unescape(entity.RowKey);
                 rows[key] = new StoredRow(key, await ReadValueAsync(entity, cancellationToken), ComposeETag(entity));
@@ -98,18 +100,18 @@ internal sealed class AzurePartitionStore : IPartitionStore
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(keyPrefix);
         await EnsureTableAsync(cancellationToken);
-        var filter = new StringBuilder("PartitionKey eq ").Append(AzureTableClient.Literal(TableKeyEscaping.Escape(partition)));
+        var partitionKey = TableKeyEscaping.Escape(partition);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}");
         if (keyPrefix.Length > 0)
         {
             // A prefix is a RowKey range: escaped keys are printable ASCII and the escaping keeps prefixes (TableKeyEscaping).
             var escapedPrefix = TableKeyEscaping.Escape(keyPrefix);
-            filter.Append(" and RowKey ge ").Append(AzureTableClient.Literal(escapedPrefix))
-                  .Append(" and RowKey lt ").Append(AzureTableClient.Literal(TableKeyEscaping.PrefixUpperBound(escapedPrefix)));
+            var upperBound = TableKeyEscaping.PrefixUpperBound(escapedPrefix);
+            filter += TableClient.CreateQueryFilter($" and RowKey ge {escapedPrefix} and RowKey lt {upperBound}");
         }
 
-        var entities = await tables.QueryAllAsync(table, filter.ToString(), cancellationToken);
-        var rows = new List<StoredRow>(entities.Count);
-        foreach (var entity in entities)
+        var rows = new List<StoredRow>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             rows.Add(new StoredRow(TableKeyEscaping.Unescape(entity.RowKey), await ReadValueAsync(entity, cancellationToken), ComposeETag(entity)));
         }
@@ -130,48 +132,46 @@ internal sealed class AzurePartitionStore : IPartitionStore
         }
 
         await EnsureTableAsync(cancellationToken);
-        var tableOperations = new List<TableOperation>(operations.Count);
+        var partitionKey = TableKeyEscaping.Escape(partition);
+        var actions = new List<TableTransactionAction>(operations.Count);
         foreach (var operation in operations)
         {
             var rowKey = TableKeyEscaping.Escape(operation.Key);
-            tableOperations.Add(operation switch
+            actions.Add(operation switch
             {
-                RowOperation.Insert insert => new TableOperation(TableOperationKind.Insert, rowKey, await WriteValueAsync(insert.Value, cancellationToken), null),
-                RowOperation.Upsert upsert => new TableOperation(TableOperationKind.Upsert, rowKey, await WriteValueAsync(upsert.Value, cancellationToken), null),
-                RowOperation.Replace replace => new TableOperation(TableOperationKind.Replace, rowKey, await WriteValueAsync(replace.Value, cancellationToken), ServiceETag(replace.ETag)),
-                RowOperation.Delete delete => new TableOperation(TableOperationKind.Delete, rowKey, null, ServiceETag(delete.ETag)),
+                RowOperation.Insert insert => new TableTransactionAction(TableTransactionActionType.Add, await WriteEntityAsync(partitionKey, rowKey, insert.Value, cancellationToken)),
+                RowOperation.Upsert upsert => new TableTransactionAction(TableTransactionActionType.UpsertReplace, await WriteEntityAsync(partitionKey, rowKey, upsert.Value, cancellationToken)),
+                RowOperation.Replace replace => new TableTransactionAction(TableTransactionActionType.UpdateReplace, await WriteEntityAsync(partitionKey, rowKey, replace.Value, cancellationToken), ServiceETag(replace.ETag)),
+                RowOperation.Delete delete => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partitionKey, rowKey), ServiceETag(delete.ETag)),
                 _ => throw new ArgumentException($"unknown batch operation {operation.GetType().Name}", nameof(operations)),
             });
         }
 
+        Response<IReadOnlyList<Response>> responses;
         try
         {
-            var serviceETags = await tables.ExecuteBatchAsync(table, TableKeyEscaping.Escape(partition), tableOperations, cancellationToken);
-            var etags = new string[serviceETags.Count];
-            for (var index = 0; index < etags.Length; index++)
-            {
-                etags[index] = tableOperations[index].Properties is { } written
-                    ? written[WriteIdProperty]!.GetValue<string>() + ":" + serviceETags[index]
-                    : string.Empty;
-            }
-
-            return etags;
+            responses = await table.SubmitTransactionAsync(actions, cancellationToken);
         }
-        catch (StorageRequestException error) when (error.FailedOperationIndex is { } index && ConflictFor(operations[index], error.Status) is { } kind)
+        catch (RequestFailedException error) when (StorageFailures.AsBatchConflict(error, operations) is { } conflict)
         {
-            throw new BatchConflictException(index, operations[index].Key, kind);
+            throw conflict;
         }
+
+        // The SDK returns one sub-response per action, at the action's index.
+        var etags = new string[operations.Count];
+        for (var index = 0; index < etags.Length; index++)
+        {
+            etags[index] = operations[index] is RowOperation.Delete
+                ? string.Empty
+                : ((TableEntity)actions[index].Entity).GetString(WriteIdProperty) + ":" + (responses.Value[index].Headers.ETag
+                    ?? throw new InvalidOperationException($"batch operation {index} on '{operations[index].Key}' returned no ETag"));
+        }
+
+        return etags;
     }
 
-    internal Task EnsureTableAsync(CancellationToken cancellationToken) => created.EnsureAsync(table, tables.CreateTableIfNotExistsAsync, cancellationToken);
-
-    private static ConflictKind? ConflictFor(RowOperation operation, int status) => (operation, status) switch
-    {
-        (RowOperation.Insert, 409) => ConflictKind.AlreadyExists,
-        (RowOperation.Replace or RowOperation.Delete, 404) => ConflictKind.NotFound,
-        (RowOperation.Replace or RowOperation.Delete, 412) => ConflictKind.ETagMismatch,
-        _ => null,
-    };
+    internal Task EnsureTableAsync(CancellationToken cancellationToken) =>
+        created.EnsureAsync(table.Name, async (_, token) => await table.CreateIfNotExistsAsync(token), cancellationToken);
 
     private static void ValidateBatch(IReadOnlyList<RowOperation> operations)
     {
@@ -187,23 +187,23 @@ internal sealed class AzurePartitionStore : IPartitionStore
 
     /// <summary>The ETag we hand out: the write id, then the entity ETag.</summary>
     private static string ComposeETag(TableEntity entity) =>
-        entity.Properties[WriteIdProperty] is JsonValue writeId ? writeId.GetValue<string>() + ":" + entity.ETag : entity.ETag;
+        entity.GetString(WriteIdProperty) is { } writeId ? writeId + ":" + entity.ETag : entity.ETag.ToString();
 
     /// <summary>The entity ETag inside one of ours; "*" and foreign values pass through (a foreign one simply will not match).</summary>
-    internal static string ServiceETag(string etag) =>
-        etag.Length > WriteIdLength && etag[WriteIdLength] == ':' ? etag[(WriteIdLength + 1)..] : etag;
+    internal static ETag ServiceETag(string etag) =>
+        new(etag.Length > WriteIdLength && etag[WriteIdLength] == ':' ? etag[(WriteIdLength + 1)..] : etag);
 
     private static string ChunkName(int index) => index == 0 ? ValueProperty : ValueProperty + index.ToString(CultureInfo.InvariantCulture);
 
-    private async Task<JsonObject> WriteValueAsync(string value, CancellationToken cancellationToken)
+    private async Task<TableEntity> WriteEntityAsync(string partitionKey, string rowKey, string value, CancellationToken cancellationToken)
     {
-        var properties = new JsonObject { [WriteIdProperty] = Guid.NewGuid().ToString("N") };
+        var entity = new TableEntity(partitionKey, rowKey) { [WriteIdProperty] = Guid.NewGuid().ToString("N") };
 
         // Keeping a surrogate pair whole may shorten a chunk by one character, hence the margin of one per chunk.
         if (value.Length > (ChunkChars - 1) * MaxChunks)
         {
-            properties[BlobProperty] = await artifacts.PutAsync(Encoding.UTF8.GetBytes(value), cancellationToken);
-            return properties;
+            entity[BlobProperty] = await artifacts.PutAsync(Encoding.UTF8.GetBytes(value), cancellationToken);
+            return entity;
         }
 
         // Always write V, even when empty: an entity without properties makes Azurite's batch answer 500 (Azurite#1883).
@@ -219,28 +219,27 @@ internal sealed class AzurePartitionStore : IPartitionStore
                 length--;
             }
 
-            properties[ChunkName(chunk)] = value.Substring(offset, length);
+            entity[ChunkName(chunk)] = value.Substring(offset, length);
             offset += length;
             chunk++;
         }
         while (offset < value.Length);
-        return properties;
+        return entity;
     }
 
     private async Task<string> ReadValueAsync(TableEntity entity, CancellationToken cancellationToken)
     {
-        if (entity.Properties[BlobProperty] is JsonValue blob)
+        if (entity.GetString(BlobProperty) is { } hash)
         {
-            var hash = blob.GetValue<string>();
             var bytes = await artifacts.GetAsync(hash, cancellationToken)
                 ?? throw new InvalidDataException($"row '{TableKeyEscaping.Unescape(entity.RowKey)}' refers to value blob {hash}, which is missing");
             return Encoding.UTF8.GetString(bytes);
         }
 
         var builder = new StringBuilder();
-        for (var chunk = 0; chunk < MaxChunks && entity.Properties[ChunkName(chunk)] is JsonValue part; chunk++)
+        for (var chunk = 0; chunk < MaxChunks && entity.GetString(ChunkName(chunk)) is { } part; chunk++)
         {
-            builder.Append(part.GetValue<string>());
+            builder.Append(part);
         }
 
         return builder.ToString();

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using global::Azure;
+using global::Azure.Data.Tables;
 
 namespace FlowFunctions.Storage.Azure;
 
@@ -22,14 +23,13 @@ internal sealed class AzureRunIndex : IRunIndex
     private const int ServicePageLimit = 1000;
     private static readonly long MaxTicks = DateTimeOffset.MaxValue.UtcTicks;
 
-    private readonly AzureTableClient tables;
-    private readonly string table;
-    private readonly CreateOnce created = new();
+    private readonly TableClient table;
+    private readonly CreateOnce created;
 
-    public AzureRunIndex(AzureTableClient tables, string table)
+    public AzureRunIndex(TableClient table, CreateOnce created)
     {
-        this.tables = tables;
         this.table = table;
+        this.created = created;
     }
 
     public async Task UpsertAsync(RunSummary summary, CancellationToken cancellationToken)
@@ -41,10 +41,8 @@ internal sealed class AzureRunIndex : IRunIndex
         await EnsureTableAsync(cancellationToken);
 
         var pointerPartition = "run|" + TableKeyEscaping.Escape(summary.RunId);
-        var pointer = await tables.GetAsync(table, pointerPartition, PointerRowKey, cancellationToken);
-        var previous = pointer?.Properties["Rows"] is JsonValue rows
-            ? JsonSerializer.Deserialize<string[][]>(rows.GetValue<string>()) ?? []
-            : [];
+        var pointer = await ReadPointerAsync(pointerPartition, cancellationToken);
+        var previous = pointer ?? [];
         var current = Locations(summary);
         var stale = previous.Where(old => !current.Any(now => now[0] == old[0] && now[1] == old[1])).ToList();
 
@@ -55,11 +53,10 @@ internal sealed class AzureRunIndex : IRunIndex
             await WritePointerAsync(pointerPartition, [.. previous.Union(current, LocationComparer.Instance)], cancellationToken);
         }
 
-        var entity = SummaryEntity(summary);
-        await Task.WhenAll(current.Select(location => tables.UpsertAsync(table, location[0], location[1], entity, cancellationToken)));
+        await Task.WhenAll(current.Select(location => table.UpsertEntityAsync(SummaryEntity(summary, location), TableUpdateMode.Replace, cancellationToken)));
         if (stale.Count > 0)
         {
-            await Task.WhenAll(stale.Select(location => tables.DeleteAsync(table, location[0], location[1], cancellationToken)));
+            await Task.WhenAll(stale.Select(location => DeleteIfExistsAsync(location[0], location[1], cancellationToken)));
             await WritePointerAsync(pointerPartition, current, cancellationToken);
         }
     }
@@ -72,17 +69,13 @@ internal sealed class AzureRunIndex : IRunIndex
         // The pointer names every copy that may exist (an interrupted upsert included), so it goes last: a delete
         // interrupted halfway leaves the pointer, and the next delete finds the remaining copies through it.
         var pointerPartition = "run|" + TableKeyEscaping.Escape(runId);
-        var pointer = await tables.GetAsync(table, pointerPartition, PointerRowKey, cancellationToken);
-        if (pointer is null)
+        if (await ReadPointerAsync(pointerPartition, cancellationToken) is not { } rows)
         {
             return;
         }
 
-        var rows = pointer.Properties["Rows"] is JsonValue value
-            ? JsonSerializer.Deserialize<string[][]>(value.GetValue<string>()) ?? []
-            : [];
-        await Task.WhenAll(rows.Select(location => tables.DeleteAsync(table, location[0], location[1], cancellationToken)));
-        await tables.DeleteAsync(table, pointerPartition, PointerRowKey, cancellationToken);
+        await Task.WhenAll(rows.Select(location => DeleteIfExistsAsync(location[0], location[1], cancellationToken)));
+        await DeleteIfExistsAsync(pointerPartition, PointerRowKey, cancellationToken);
     }
 
     public async Task<RunPage> ListAsync(RunQuery query, CancellationToken cancellationToken)
@@ -103,33 +96,37 @@ internal sealed class AzureRunIndex : IRunIndex
             (null, { } workflow) => "workflow|" + TableKeyEscaping.Escape(workflow),
             ({ } status, { } workflow) => "workflow-status|" + TableKeyEscaping.Escape(workflow) + "|" + TableKeyEscaping.Escape(status),
         };
-        var filter = new StringBuilder("PartitionKey eq ").Append(AzureTableClient.Literal(partition));
+        var filter = new StringBuilder(TableClient.CreateQueryFilter($"PartitionKey eq {partition}"));
         if (query.CreatedTo is { } to)
         {
             // created < to  <=>  inverted > inverted(to)
-            filter.Append(" and RowKey ge ").Append(AzureTableClient.Literal(Digits(Invert(to) + 1)));
+            filter.Append(TableClient.CreateQueryFilter($" and RowKey ge {Digits(Invert(to) + 1)}"));
         }
 
         if (query.CreatedFrom is { } from)
         {
             // created >= from  <=>  inverted <= inverted(from)
-            filter.Append(" and RowKey lt ").Append(AzureTableClient.Literal(Digits(Invert(from) + 1)));
+            filter.Append(TableClient.CreateQueryFilter($" and RowKey lt {Digits(Invert(from) + 1)}"));
         }
 
         if (after is not null)
         {
-            filter.Append(" and RowKey gt ").Append(AzureTableClient.Literal(after));
+            filter.Append(TableClient.CreateQueryFilter($" and RowKey gt {after}"));
         }
 
-        // One row more than the page tells whether another page exists.
+        // One row more than the page tells whether another page exists. Each service page asks for what is still
+        // missing ($top), following the service's continuation token, so a page costs what it returns.
         var wanted = query.Limit + 1;
         var entities = new List<TableEntity>(Math.Min(wanted, 64));
-        (string, string)? continuation = null;
+        string? continuation = null;
         do
         {
-            var page = await tables.QueryAsync(table, filter.ToString(), Math.Min(ServicePageLimit, wanted - entities.Count), continuation, null, cancellationToken);
-            entities.AddRange(page.Entities);
-            continuation = page.Continuation;
+            var top = Math.Min(ServicePageLimit, wanted - entities.Count);
+            var page = await table.QueryAsync<TableEntity>(filter.ToString(), top, cancellationToken: cancellationToken)
+                .AsPages(continuation, top)
+                .FirstAsync(cancellationToken);
+            entities.AddRange(page.Values);
+            continuation = page.ContinuationToken;
         }
         while (continuation is not null && entities.Count < wanted);
 
@@ -138,7 +135,8 @@ internal sealed class AzureRunIndex : IRunIndex
         return new RunPage(runs, token);
     }
 
-    internal Task EnsureTableAsync(CancellationToken cancellationToken) => created.EnsureAsync(table, tables.CreateTableIfNotExistsAsync, cancellationToken);
+    internal Task EnsureTableAsync(CancellationToken cancellationToken) =>
+        created.EnsureAsync(table.Name, async (_, token) => await table.CreateIfNotExistsAsync(token), cancellationToken);
 
     private static long Invert(DateTimeOffset time) => MaxTicks - time.UtcTicks;
 
@@ -158,7 +156,7 @@ internal sealed class AzureRunIndex : IRunIndex
         ];
     }
 
-    private static JsonObject SummaryEntity(RunSummary summary) => new()
+    private static TableEntity SummaryEntity(RunSummary summary, string[] location) => new(location[0], location[1])
     {
         ["RunId"] = summary.RunId,
         ["Workflow"] = summary.Workflow,
@@ -171,18 +169,14 @@ internal sealed class AzureRunIndex : IRunIndex
         ["NodesTotal"] = summary.NodesTotal,
     };
 
-    private static RunSummary ReadSummary(TableEntity entity)
-    {
-        var p = entity.Properties;
-        return new RunSummary(
-            p["RunId"]!.GetValue<string>(),
-            p["Workflow"]!.GetValue<string>(),
-            p["Status"]!.GetValue<string>(),
-            new DateTimeOffset(long.Parse(p["CreatedTicks"]!.GetValue<string>(), CultureInfo.InvariantCulture), TimeSpan.Zero),
-            new DateTimeOffset(long.Parse(p["UpdatedTicks"]!.GetValue<string>(), CultureInfo.InvariantCulture), TimeSpan.Zero),
-            p["NodesDone"]!.GetValue<int>(),
-            p["NodesTotal"]!.GetValue<int>());
-    }
+    private static RunSummary ReadSummary(TableEntity entity) => new(
+        entity.GetString("RunId"),
+        entity.GetString("Workflow"),
+        entity.GetString("Status"),
+        new DateTimeOffset(long.Parse(entity.GetString("CreatedTicks"), CultureInfo.InvariantCulture), TimeSpan.Zero),
+        new DateTimeOffset(long.Parse(entity.GetString("UpdatedTicks"), CultureInfo.InvariantCulture), TimeSpan.Zero),
+        Convert.ToInt32(entity["NodesDone"], CultureInfo.InvariantCulture),
+        Convert.ToInt32(entity["NodesTotal"], CultureInfo.InvariantCulture));
 
     private static string EncodeToken(string rowKey) => Convert.ToBase64String(Encoding.UTF8.GetBytes(TokenVersion + "|" + rowKey));
 
@@ -218,7 +212,31 @@ internal sealed class AzureRunIndex : IRunIndex
         new("the continuation token is not one this run index returned; start again without a token", "query");
 
     private async Task WritePointerAsync(string partition, string[][] locations, CancellationToken cancellationToken) =>
-        await tables.UpsertAsync(table, partition, PointerRowKey, new JsonObject { ["Rows"] = JsonSerializer.Serialize(locations) }, cancellationToken);
+        await table.UpsertEntityAsync(new TableEntity(partition, PointerRowKey) { ["Rows"] = JsonSerializer.Serialize(locations) }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>The copies the run's pointer names, or null when it has no pointer.</summary>
+    private async Task<string[][]?> ReadPointerAsync(string partition, CancellationToken cancellationToken)
+    {
+        var pointer = await table.GetEntityIfExistsAsync<TableEntity>(partition, PointerRowKey, cancellationToken: cancellationToken);
+        if (!pointer.HasValue)
+        {
+            return null;
+        }
+
+        return pointer.Value!.GetString("Rows") is { } rows ? JsonSerializer.Deserialize<string[][]>(rows) ?? [] : [];
+    }
+
+    private async Task DeleteIfExistsAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException error) when (StorageFailures.IsNotFound(error))
+        {
+            // Already gone: a crash or a racing delete got there first, which is the outcome wanted.
+        }
+    }
 
     private sealed class LocationComparer : IEqualityComparer<string[]>
     {

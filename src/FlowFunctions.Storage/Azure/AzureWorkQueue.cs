@@ -1,9 +1,11 @@
 using System.Text;
+using global::Azure;
+using global::Azure.Storage.Queues;
 
 namespace FlowFunctions.Storage.Azure;
 
 /// <summary>
-/// Work queues as Azure Storage queues, one per name (prefixed with the store's name prefix). Bodies travel base64
+/// Work queues as Azure Storage queues (Azure.Storage.Queues), one per name (prefixed with the store's name prefix). Bodies travel base64
 /// encoded, always, which is what an Azure Functions queue trigger decodes (host.json <c>messageEncoding: base64</c>);
 /// a body too large for a message (64 KiB) is stored as an artifact and the message carries <c>@sha256:..</c>, base64
 /// encoded as well (see <see cref="QueueBody"/>), so a Functions host delivers it instead of poisoning it as undecodable.
@@ -19,14 +21,17 @@ internal sealed class AzureWorkQueue : IWorkQueue
     /// <summary>The longest visibility timeout or initial delay (the service's limit); timers re-arm in steps.</summary>
     internal static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7);
 
+    /// <summary>The time-to-live the service reads as "never expires" (messagettl=-1).</summary>
+    private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+
     private const char LegacyArtifactMarker = '@';
 
-    private readonly AzureQueueClient queues;
+    private readonly QueueServiceClient queues;
     private readonly AzureArtifactStore artifacts;
     private readonly string prefix;
     private readonly CreateOnce created = new();
 
-    public AzureWorkQueue(AzureQueueClient queues, AzureArtifactStore artifacts, string prefix)
+    public AzureWorkQueue(QueueServiceClient queues, AzureArtifactStore artifacts, string prefix)
     {
         this.queues = queues;
         this.artifacts = artifacts;
@@ -48,7 +53,8 @@ internal sealed class AzureWorkQueue : IWorkQueue
             text = Convert.ToBase64String(Encoding.UTF8.GetBytes(reference));
         }
 
-        await queues.PutAsync(name, text, Seconds(initialVisibilityDelay), cancellationToken);
+        // messagettl=-1: timers wait up to 7 days invisible and must not expire meanwhile.
+        await queues.GetQueueClient(name).SendMessageAsync(text, TimeSpan.FromSeconds(Seconds(initialVisibilityDelay)), NeverExpires, cancellationToken);
     }
 
     public async Task<IReadOnlyList<QueueMessage>> DequeueAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
@@ -59,11 +65,16 @@ internal sealed class AzureWorkQueue : IWorkQueue
         var name = await EnsureQueueAsync(queue, cancellationToken);
 
         // Get Messages takes at least one second of invisibility.
-        var raw = await queues.GetAsync(name, maxMessages, Math.Max(1, Seconds(visibilityTimeout)), cancellationToken);
-        var messages = new List<QueueMessage>(raw.Count);
+        var raw = (await queues.GetQueueClient(name).ReceiveMessagesAsync(maxMessages, TimeSpan.FromSeconds(Math.Max(1, Seconds(visibilityTimeout))), cancellationToken)).Value;
+        var messages = new List<QueueMessage>(raw.Length);
         foreach (var message in raw)
         {
-            messages.Add(new QueueMessage(message.MessageId, message.PopReceipt, await DecodeAsync(message.MessageText, cancellationToken), message.DequeueCount, message.InsertionTime));
+            messages.Add(new QueueMessage(
+                message.MessageId,
+                message.PopReceipt,
+                await DecodeAsync(message.Body.ToString(), cancellationToken),
+                checked((int)message.DequeueCount),
+                message.InsertedOn ?? throw new InvalidDataException($"queue message {message.MessageId} has no insertion time")));
         }
 
         return messages;
@@ -72,19 +83,46 @@ internal sealed class AzureWorkQueue : IWorkQueue
     public async Task<bool> DeleteAsync(string queue, QueueMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return await queues.DeleteAsync(QueueName(queue), message.Id, message.PopReceipt, cancellationToken);
+        try
+        {
+            await queues.GetQueueClient(QueueName(queue)).DeleteMessageAsync(message.Id, message.PopReceipt, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException error) when (StorageFailures.IsStalePopReceipt(error))
+        {
+            return false;
+        }
     }
 
     public async Task<QueueMessage?> UpdateVisibilityAsync(string queue, QueueMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ValidateVisibility(visibilityTimeout, nameof(visibilityTimeout));
-        var receipt = await queues.UpdateVisibilityAsync(QueueName(queue), message.Id, message.PopReceipt, Seconds(visibilityTimeout), cancellationToken);
-        return receipt is null ? null : message with { PopReceipt = receipt };
+        try
+        {
+            // No message text: only the visibility changes, the body stays as it is.
+            var receipt = await queues.GetQueueClient(QueueName(queue))
+                .UpdateMessageAsync(message.Id, message.PopReceipt, visibilityTimeout: TimeSpan.FromSeconds(Seconds(visibilityTimeout)), cancellationToken: cancellationToken);
+            return message with { PopReceipt = receipt.Value.PopReceipt };
+        }
+        catch (RequestFailedException error) when (StorageFailures.IsStalePopReceipt(error))
+        {
+            return null;
+        }
     }
 
-    public async Task<int> CountAsync(string queue, CancellationToken cancellationToken) =>
-        await queues.ApproximateCountAsync(QueueName(queue), cancellationToken) ?? 0;
+    public async Task<int> CountAsync(string queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await queues.GetQueueClient(QueueName(queue)).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        }
+        catch (RequestFailedException error) when (StorageFailures.IsNotFound(error))
+        {
+            // A queue never used has no messages.
+            return 0;
+        }
+    }
 
     /// <summary>
     /// Our queue name with the prefix, checked against the service's rules (3-63 lowercase letters, digits and single
@@ -120,7 +158,7 @@ internal sealed class AzureWorkQueue : IWorkQueue
     private async Task<string> EnsureQueueAsync(string queue, CancellationToken cancellationToken)
     {
         var name = QueueName(queue);
-        await created.EnsureAsync(name, queues.CreateIfNotExistsAsync, cancellationToken);
+        await created.EnsureAsync(name, async (queueName, token) => await queues.GetQueueClient(queueName).CreateIfNotExistsAsync(cancellationToken: token), cancellationToken);
         return name;
     }
 
@@ -132,6 +170,10 @@ internal sealed class AzureWorkQueue : IWorkQueue
             await EnsureQueueAsync(queue, cancellationToken);
         }
     }
+
+    /// <summary>Deletes a queue if it exists (test clean-up).</summary>
+    internal async Task DeleteQueueIfExistsAsync(string name, CancellationToken cancellationToken) =>
+        await queues.GetQueueClient(name).DeleteIfExistsAsync(cancellationToken);
 
     private async Task<string> DecodeAsync(string text, CancellationToken cancellationToken)
     {

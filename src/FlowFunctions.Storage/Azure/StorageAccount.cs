@@ -30,7 +30,7 @@ internal sealed record StorageAccount(string? AccountName, byte[]? AccountKey, U
     internal const string NamePrefixSetting = "NamePrefix";
 
     /// <summary>True when requests are signed with the account key; false when they carry Entra ID tokens.</summary>
-    public bool UsesSharedKey => AccountKey is not null;
+    public bool UsesAccountKey => AccountKey is not null;
 
     /// <summary>
     /// Parses the connection string forms we support: <c>UseDevelopmentStorage=true</c>;

@@ -13,7 +13,7 @@ public sealed class StorageAccountTests
         var account = StorageAccount.Parse("UseDevelopmentStorage=true");
 
         account.AccountName.ShouldBe("devstoreaccount1");
-        account.UsesSharedKey.ShouldBeTrue();
+        account.UsesAccountKey.ShouldBeTrue();
         account.AccountKey.ShouldBe(Convert.FromBase64String(StorageAccount.DevelopmentAccountKey));
         account.BlobEndpoint.ShouldBe(new Uri("http://127.0.0.1:10000/devstoreaccount1"));
         account.QueueEndpoint.ShouldBe(new Uri("http://127.0.0.1:10001/devstoreaccount1"));
@@ -45,7 +45,7 @@ public sealed class StorageAccountTests
     {
         var account = StorageAccount.Parse("DefaultEndpointsProtocol=https;AccountName=flowprod");
 
-        account.UsesSharedKey.ShouldBeFalse();
+        account.UsesAccountKey.ShouldBeFalse();
         account.QueueEndpoint.ShouldBe(new Uri("https://flowprod.queue.core.windows.net"));
     }
 
@@ -55,7 +55,7 @@ public sealed class StorageAccountTests
         var account = StorageAccount.Parse(
             $"AccountName=devstoreaccount1;AccountKey={Key};TableEndpoint=http://localhost:20002/devstoreaccount1;QueueEndpoint=http://localhost:20001/devstoreaccount1;BlobEndpoint=http://localhost:20000/devstoreaccount1");
 
-        account.UsesSharedKey.ShouldBeTrue();
+        account.UsesAccountKey.ShouldBeTrue();
         account.TableEndpoint.ShouldBe(new Uri("http://localhost:20002/devstoreaccount1"));
         account.QueueEndpoint.ShouldBe(new Uri("http://localhost:20001/devstoreaccount1"));
         account.BlobEndpoint.ShouldBe(new Uri("http://localhost:20000/devstoreaccount1"));
@@ -67,7 +67,7 @@ public sealed class StorageAccountTests
         var account = StorageAccount.Parse(
             "AccountName=flowprod;TableEndpoint=https://t.example;QueueEndpoint=https://q.example;BlobEndpoint=https://b.example");
 
-        account.UsesSharedKey.ShouldBeFalse();
+        account.UsesAccountKey.ShouldBeFalse();
         account.BlobEndpoint.ShouldBe(new Uri("https://b.example"));
     }
 
