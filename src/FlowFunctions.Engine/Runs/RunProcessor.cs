@@ -272,6 +272,7 @@ public sealed class RunProcessor
     {
         var processed = false;
         var localWait = TimeSpan.FromTicks(Math.Min(_options.LocalActivityWait.Ticks, _options.LeaseDuration.Ticks / 4));
+        var passStarted = _time.GetTimestamp();
         while (await _lease.TryAcquireAsync(runId, cancellationToken) is { } lease)
         {
             processed = true;
@@ -288,7 +289,10 @@ public sealed class RunProcessor
                     carried = null;
                     if (outcome.Local is { } local)
                     {
-                        if (await local.WaitAsync(localWait, _time) is not { } results)
+                        // A pass keeps a run for local steps for at most LocalActivityWait in all, so that a long chain does
+                        // not hold the caller (a worker's control loop polls again only when its batch of runs is done).
+                        var wait = localWait - _time.GetElapsedTime(passStarted);
+                        if (await local.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time) is not { } results)
                         {
                             // Slower than the wait: the worker stores the results in the inbox and wakes the run itself.
                             break;
