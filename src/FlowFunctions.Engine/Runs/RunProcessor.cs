@@ -285,14 +285,15 @@ public sealed class RunProcessor
                 LocalStep? carried = null;
                 while (true)
                 {
-                    var outcome = await RunEpisodeAsync(runId, carried, cancellationToken);
+                    // A pass starts local steps for at most LocalActivityWait in all, so that a long chain does not hold the
+                    // caller (a worker's control loop polls again only when its batch of runs is done): then the next step
+                    // goes through the work queue, and its completion starts a new pass.
+                    var mayRunLocally = _time.GetElapsedTime(passStarted) < localWait;
+                    var outcome = await RunEpisodeAsync(runId, carried, mayRunLocally, cancellationToken);
                     carried = null;
                     if (outcome.Local is { } local)
                     {
-                        // A pass keeps a run for local steps for at most LocalActivityWait in all, so that a long chain does
-                        // not hold the caller (a worker's control loop polls again only when its batch of runs is done).
-                        var wait = localWait - _time.GetElapsedTime(passStarted);
-                        if (await local.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time) is not { } results)
+                        if (await local.WaitAsync(localWait, _time) is not { } results)
                         {
                             // Slower than the wait: the worker stores the results in the inbox and wakes the run itself.
                             break;
@@ -334,7 +335,7 @@ public sealed class RunProcessor
     }
 
     /// <summary>One episode, traced and measured.</summary>
-    private async Task<EpisodeOutcome> RunEpisodeAsync(string runId, LocalStep? carried, CancellationToken ct)
+    private async Task<EpisodeOutcome> RunEpisodeAsync(string runId, LocalStep? carried, bool mayRunLocally, CancellationToken ct)
     {
         using var activity = ActivityTelemetry.Source.StartActivity("episode");
         activity?.SetTag(ActivityTelemetry.RunIdTag, runId);
@@ -342,7 +343,7 @@ public sealed class RunProcessor
         EpisodeOutcome outcome;
         try
         {
-            outcome = await RunEpisodeCoreAsync(runId, carried, ct);
+            outcome = await RunEpisodeCoreAsync(runId, carried, mayRunLocally, ct);
         }
         finally
         {
@@ -368,7 +369,7 @@ public sealed class RunProcessor
     /// 0 when there was nothing to do. Local: the work items it handed to a worker of this process, if any.
     /// <paramref name="carried"/>: results of the previous episode's local work, applied here with the inbox events.
     /// </summary>
-    private async Task<EpisodeOutcome> RunEpisodeCoreAsync(string runId, LocalStep? carried, CancellationToken ct)
+    private async Task<EpisodeOutcome> RunEpisodeCoreAsync(string runId, LocalStep? carried, bool mayRunLocally, CancellationToken ct)
     {
         // Carried results mean this runner held the lease since its own last commit: that commit is the run's state.
         var continuing = carried is not null ? _states.Cached(runId) : null;
@@ -499,7 +500,7 @@ public sealed class RunProcessor
         await UpdateIndexAsync(state, ct, committedFrom: run.Sequence, committed: sequence);
 
         // Command-made work keeps its priority lane (a latency preference across workers, measured and tested as such).
-        var local = await DispatchAsync(runId, sequence, effects, urgent, urgent ? null : state, ct);
+        var local = await DispatchAsync(runId, sequence, effects, urgent, urgent || !mayRunLocally ? null : state, ct);
         return new EpisodeOutcome(inbox.Count, local);
     }
 
@@ -702,12 +703,12 @@ public sealed class RunProcessor
     {
         if (outbox.Count == 0)
         {
+            // A local step dispatches nothing else: waking idle workers would only cost them an empty queue read each.
             return;
         }
 
         var now = _time.GetUtcNow();
         var work = new List<JsonObject>();
-        var controlNews = false;
         foreach (var row in outbox)
         {
             var effect = JsonNode.Parse(row.Value)!.AsObject();
@@ -720,14 +721,12 @@ public sealed class RunProcessor
                     var due = RunJson.ParseTime(effect["dueAt"]);
                     var delay = ClampDelay(due - now);
                     await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect), delay, ct);
-                    controlNews = true;
                     // The queue counts the delay from its own enqueue time, a moment after 'now': nudge a little later.
                     _ = Task.Delay(delay + TimeSpan.FromMilliseconds(15), _time, CancellationToken.None).ContinueWith(_ => ControlSignal.Notify(), TaskScheduler.Default);
                     break;
                 case "continue":
                     var continueRow = new JsonObject { ["arrival"] = now.UtcTicks, ["event"] = RunJson.WriteEvent(new RunEvent.ContinueRequested()) };
                     await _store.Partitions.ExecuteAsync(runId, [new RowOperation.Upsert(RunRows.Inbox($"continue:{sequence}"), continueRow.ToJsonString())], ct);
-                    controlNews = true;
                     break;
             }
 
@@ -737,22 +736,14 @@ public sealed class RunProcessor
 
         // k work items per message: one take, one inbox batch and one delete serve k activities.
         var messages = work.Chunk(Math.Max(_options.WorkItemsPerMessage, 1)).Select(items => RunJson.WriteWorkMessage(runId, items).ToJsonString()).ToList();
-        if (messages.Count > 0)
+        await _store.Queues.EnqueueManyAsync(urgent ? _options.PriorityWorkQueue : _options.WorkQueue, messages, TimeSpan.Zero, ct);
+        if (urgent && messages.Count > 0)
         {
-            await _store.Queues.EnqueueManyAsync(urgent ? _options.PriorityWorkQueue : _options.WorkQueue, messages, TimeSpan.Zero, ct);
-            if (urgent)
-            {
-                Volatile.Write(ref _priorityNote, 1);
-            }
-
-            WorkSignal.Notify();
+            Volatile.Write(ref _priorityNote, 1);
         }
 
-        // Only when there is news: a signal makes idle workers poll at once, an empty read each on Azure.
-        if (controlNews)
-        {
-            ControlSignal.Notify();
-        }
+        WorkSignal.Notify();
+        ControlSignal.Notify();
 
         await DeleteOutboxRowsAsync(runId, [.. outbox.Select(r => r.Key)], ct);
     }
