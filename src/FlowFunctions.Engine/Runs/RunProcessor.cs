@@ -276,13 +276,13 @@ public sealed class RunProcessor
         while (await _lease.TryAcquireAsync(runId, cancellationToken) is { } lease)
         {
             processed = true;
+
+            // The lease is kept across episodes (renewed when half used, not re-acquired). After an episode that handed
+            // its work to a local worker, the results are awaited here and applied by the next episode, which starts from
+            // this process's own last commit (no header, state or outbox read; the fencing row still guards the commit).
+            LocalStep? carried = null;
             try
             {
-                // The lease is kept across episodes (renewed when half used, not re-acquired). After an episode that
-                // handed its work to a local worker, the results are awaited here and applied by the next episode, which
-                // starts from this process's own last commit (no header, state or outbox read; the fencing row still
-                // guards the commit).
-                LocalStep? carried = null;
                 while (true)
                 {
                     // A pass starts local steps for at most LocalActivityWait in all, so that a long chain does not hold the
@@ -321,6 +321,12 @@ public sealed class RunProcessor
             }
             finally
             {
+                if (carried is not null)
+                {
+                    // Not applied (a failure or cancellation on the way): their outbox rows are leftovers for the next episode.
+                    ForgetLocal(carried.Work);
+                }
+
                 await _lease.ReleaseAsync(lease, CancellationToken.None);
             }
 
