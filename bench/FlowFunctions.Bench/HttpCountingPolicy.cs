@@ -65,20 +65,26 @@ internal sealed class HttpCountingPolicy : HttpPipelinePolicy
         return service + " " + op;
     }
 
-    /// <summary>By host name on Azure ({account}.table.core...), by port on Azurite (10000 blob, 10001 queue, 10002 table).</summary>
+    /// <summary>
+    /// By host name on Azure ({account}.table.core...), by port on Azurite: blob, queue and table on the base port
+    /// (10000, or FLOWFUNCTIONS_AZURITE_PORT_BASE as scripts/azurite.sh uses it) and the next two.
+    /// </summary>
     private static string Service(Uri uri)
     {
         var host = uri.Host;
-        if (host.Contains(".table.", StringComparison.OrdinalIgnoreCase) || uri.Port == 10002)
+        if (host.Contains(".table.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuritePortBase + 2)
         {
             return "table";
         }
 
-        if (host.Contains(".queue.", StringComparison.OrdinalIgnoreCase) || uri.Port == 10001)
+        if (host.Contains(".queue.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuritePortBase + 1)
         {
             return "queue";
         }
 
-        return host.Contains(".blob.", StringComparison.OrdinalIgnoreCase) || uri.Port == 10000 ? "blob" : "other";
+        return host.Contains(".blob.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuritePortBase ? "blob" : "other";
     }
+
+    private static readonly int AzuritePortBase =
+        int.TryParse(Environment.GetEnvironmentVariable("FLOWFUNCTIONS_AZURITE_PORT_BASE"), out var portBase) ? portBase : 10000;
 }

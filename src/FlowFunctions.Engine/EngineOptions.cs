@@ -48,6 +48,16 @@ public sealed class EngineOptions
     /// </summary>
     public TimeSpan IndexRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The local fast path for sequential steps: when an episode dispatches the only work of its run (at most one work
+    /// message) and a worker of this process has a free slot, that worker runs it at once instead of the work queue, and
+    /// the episode runner waits for its results to apply them in its next commit without letting go of the run's lease.
+    /// This long (and at most a quarter of <see cref="LeaseDuration"/>) bounds both the wait for one step (a slower one's
+    /// results are stored in the inbox by the worker, as for a queued work message) and how long one processing pass
+    /// keeps starting local steps (then the next step goes through the work queue). Zero sends all work through the work queue.
+    /// </summary>
+    public TimeSpan LocalActivityWait { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How many runs' states this process keeps in memory between episodes.</summary>
     public int StateCacheSize { get; set; } = 1024;
 

@@ -59,6 +59,15 @@ public sealed class RunProcessor
     /// <summary>Runs that were sent a command through this process and not yet taken by a worker here.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _commanded = new(StringComparer.Ordinal);
 
+    /// <summary>A worker of this process that runs an episode's work items itself (<see cref="RunActivitiesLocally"/>), or null.</summary>
+    private ILocalActivityRunner? _localRunner;
+
+    /// <summary>
+    /// The outbox rows (run id + row key) of work items a worker of this process is running locally: episodes here do not
+    /// dispatch them as crash leftovers while they run.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RunId, string Key), byte> _runningLocally = new();
+
     /// <summary>1 after this processor enqueued to the priority lane, until a worker here takes the note (<see cref="TakePriorityNote"/>).</summary>
     private int _priorityNote;
 
@@ -137,7 +146,9 @@ public sealed class RunProcessor
         }
 
         _states.Remember(new StoredRun(decision.State, sequence, specHash));
-        await DispatchAsync(runId, sequence, decision.Effects, urgent: false, cancellationToken);
+
+        // No lease is held here, so the first work goes through the queue; the episodes that follow take the fast path.
+        await DispatchAsync(runId, sequence, decision.Effects, urgent: false, local: null, cancellationToken);
     }
 
     /// <summary>Stores an event in a run's inbox (idempotent by <paramref name="eventId"/>) and wakes the run. False if it was already there.</summary>
@@ -209,7 +220,17 @@ public sealed class RunProcessor
     public IDisposable ListenForCommands()
     {
         Interlocked.Increment(ref _commandListeners);
-        return new CommandListener(this);
+        return new DisposeOnce(() => Interlocked.Decrement(ref _commandListeners));
+    }
+
+    /// <summary>
+    /// Registers a worker of this process that runs the work items of sequential steps right after their commit (the
+    /// local fast path, <see cref="LocalActivities"/>) until the returned handle is disposed.
+    /// </summary>
+    internal IDisposable RunActivitiesLocally(ILocalActivityRunner runner)
+    {
+        Volatile.Write(ref _localRunner, runner);
+        return new DisposeOnce(() => Interlocked.CompareExchange(ref _localRunner, null, runner));
     }
 
     /// <summary>
@@ -236,8 +257,6 @@ public sealed class RunProcessor
     /// </summary>
     public bool TakePriorityNote() => Interlocked.Exchange(ref _priorityNote, 0) == 1;
 
-    internal void StopListeningForCommands() => Interlocked.Decrement(ref _commandListeners);
-
     /// <summary>Asks a worker to run an episode for the run.</summary>
     public async Task WakeAsync(string runId, CancellationToken cancellationToken)
     {
@@ -252,18 +271,62 @@ public sealed class RunProcessor
     public async Task<bool> ProcessAsync(string runId, CancellationToken cancellationToken)
     {
         var processed = false;
+        var localWait = TimeSpan.FromTicks(Math.Min(_options.LocalActivityWait.Ticks, _options.LeaseDuration.Ticks / 4));
+        var passStarted = _time.GetTimestamp();
         while (await _lease.TryAcquireAsync(runId, cancellationToken) is { } lease)
         {
             processed = true;
+
+            // The lease is kept across episodes (renewed when half used, not re-acquired). After an episode that handed
+            // its work to a local worker, the results are awaited here and applied by the next episode, which starts from
+            // this process's own last commit (no header, state or outbox read; the fencing row still guards the commit).
+            LocalStep? carried = null;
             try
             {
-                while (await RunEpisodeAsync(runId, cancellationToken) && await _lease.RenewIfDueAsync(lease, cancellationToken) is { } renewed)
+                while (true)
                 {
+                    // A pass starts local steps for at most LocalActivityWait in all, so that a long chain does not hold the
+                    // caller (a worker's control loop polls again only when its batch of runs is done): then the next step
+                    // goes through the work queue, and its completion starts a new pass.
+                    var mayRunLocally = _time.GetElapsedTime(passStarted) < localWait;
+                    var outcome = await RunEpisodeAsync(runId, carried, mayRunLocally, cancellationToken);
+                    carried = null;
+                    if (outcome.Local is { } local)
+                    {
+                        if (await local.WaitAsync(localWait, _time) is not { } results)
+                        {
+                            // Slower than the wait: the worker stores the results in the inbox and wakes the run itself.
+                            break;
+                        }
+
+                        carried = new LocalStep(local, results);
+                    }
+                    else if (outcome.Applied == 0)
+                    {
+                        break;
+                    }
+
+                    if (await _lease.RenewIfDueAsync(lease, cancellationToken) is not { } renewed)
+                    {
+                        if (carried is not null)
+                        {
+                            await StoreLocalResultsAsync(carried.Work, carried.Results, cancellationToken);
+                        }
+
+                        break;
+                    }
+
                     lease = renewed;
                 }
             }
             finally
             {
+                if (carried is not null)
+                {
+                    // Not applied (a failure or cancellation on the way): their outbox rows are leftovers for the next episode.
+                    ForgetLocal(carried.Work);
+                }
+
                 await _lease.ReleaseAsync(lease, CancellationToken.None);
             }
 
@@ -277,30 +340,49 @@ public sealed class RunProcessor
         return processed;
     }
 
-    /// <summary>One episode, traced and measured; false when there was nothing to do.</summary>
-    private async Task<bool> RunEpisodeAsync(string runId, CancellationToken ct)
+    /// <summary>One episode, traced and measured.</summary>
+    private async Task<EpisodeOutcome> RunEpisodeAsync(string runId, LocalStep? carried, bool mayRunLocally, CancellationToken ct)
     {
         using var activity = ActivityTelemetry.Source.StartActivity("episode");
         activity?.SetTag(ActivityTelemetry.RunIdTag, runId);
         var started = _time.GetTimestamp();
-        var applied = await RunEpisodeCoreAsync(runId, ct);
-        if (applied > 0)
+        EpisodeOutcome outcome;
+        try
         {
-            ActivityTelemetry.EventsApplied.Add(applied);
+            outcome = await RunEpisodeCoreAsync(runId, carried, mayRunLocally, ct);
+        }
+        finally
+        {
+            if (carried is not null)
+            {
+                // Committed, stored in the inbox, or (on a failure) left as outbox rows that the next episode dispatches.
+                ForgetLocal(carried.Work);
+            }
+        }
+
+        if (outcome.Applied > 0)
+        {
+            ActivityTelemetry.EventsApplied.Add(outcome.Applied);
             ActivityTelemetry.EpisodeDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
         }
 
-        activity?.SetTag("flowfunctions.episode.events", applied);
-        return applied != 0;
+        activity?.SetTag("flowfunctions.episode.events", outcome.Applied);
+        return outcome;
     }
 
-    /// <summary>One episode: the number of inbox events applied, -1 when it did work without applying any (repairs, conflicts), 0 when there was nothing to do.</summary>
-    private async Task<int> RunEpisodeCoreAsync(string runId, CancellationToken ct)
+    /// <summary>
+    /// One episode. Applied: the number of events applied, -1 when it did work without applying any (repairs, conflicts),
+    /// 0 when there was nothing to do. Local: the work items it handed to a worker of this process, if any.
+    /// <paramref name="carried"/>: results of the previous episode's local work, applied here with the inbox events.
+    /// </summary>
+    private async Task<EpisodeOutcome> RunEpisodeCoreAsync(string runId, LocalStep? carried, bool mayRunLocally, CancellationToken ct)
     {
-        var run = await _states.LoadAsync(runId, ct);
+        // Carried results mean this runner held the lease since its own last commit: that commit is the run's state.
+        var continuing = carried is not null ? _states.Cached(runId) : null;
+        var run = continuing ?? await _states.LoadAsync(runId, ct);
         if (run is null)
         {
-            return 0;
+            return EpisodeOutcome.Nothing;
         }
 
         if (run.PendingCommit is { } pending)
@@ -308,27 +390,47 @@ public sealed class RunProcessor
             // A writer died in the middle of a chunked commit: finish it before anything else reads the rows.
             await _committer.FinishPendingAsync(runId, run.Sequence, pending, ct);
             _states.Forget(runId);
-            return -1;
+            if (carried is not null)
+            {
+                await StoreLocalResultsAsync(carried.Work, carried.Results, ct);
+            }
+
+            return EpisodeOutcome.Repaired;
         }
 
-        var leftovers = await _store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, ct);
-        if (leftovers.Count > 0)
+        if (continuing is null)
         {
-            // A previous episode committed these effects but crashed before dispatching them, and perhaps before
-            // updating the run index, which an episode does before it deletes its outbox (see below).
-            await UpdateIndexAsync(run.State, ct);
-            await DispatchStoredAsync(runId, run.Sequence, leftovers, urgent: false, ct);
+            // Rows of work running locally in this process are not leftovers: the worker running them applies or stores their results.
+            var leftovers = (await _store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, ct))
+                .Where(row => !_runningLocally.ContainsKey((runId, row.Key)))
+                .ToList();
+            if (leftovers.Count > 0)
+            {
+                // A previous episode committed these effects but crashed before dispatching them, and perhaps before
+                // updating the run index, which an episode does before it deletes its outbox (see below).
+                await UpdateIndexAsync(run.State, ct);
+                await DispatchStoredAsync(runId, run.Sequence, leftovers, urgent: false, ct);
+            }
         }
 
+        // Read even while continuing: events stored while this runner held the lease (a cancel, a raised event) are
+        // applied at the next step, not only when the lease is released.
         var inbox = (await _store.Partitions.QueryAsync(runId, RunRows.InboxPrefix, ct))
-            .Select(r => (Row: r, Json: JsonNode.Parse(r.Value)!.AsObject()))
-            .OrderBy(e => e.Json["arrival"]!.GetValue<long>())
-            .ThenBy(e => e.Row.Key, StringComparer.Ordinal)
+            .Select(r => (Key: (string?)r.Key, Event: ReadInboxEvent(r.Value, out var arrival), Arrival: arrival))
+            .OrderBy(e => e.Arrival)
+            .ThenBy(e => e.Key, StringComparer.Ordinal)
             .Take(_options.MaxEventsPerEpisode)
+            .Concat((carried?.Results.Events ?? []).Select(e => (Key: (string?)null, e.Event, Arrival: 0L)))
             .ToList();
         if (inbox.Count == 0)
         {
-            return 0;
+            if (carried is { Results.DoneOutboxKeys.Count: > 0 })
+            {
+                // Only superseded items: their rows have no work left to guard.
+                await DeleteOutboxRowsAsync(runId, carried.Results.DoneOutboxKeys, ct);
+            }
+
+            return EpisodeOutcome.Nothing;
         }
 
         var state = run.State;
@@ -340,14 +442,13 @@ public sealed class RunProcessor
         var mutations = new List<GraphMutation>();
         var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
         var urgent = false;
-        foreach (var (row, json) in inbox)
+        foreach (var (key, evt, _) in inbox)
         {
             // Once the dispatch budget is spent, the remaining events are still applied, with a budget of zero: they
             // change state (completions, external events) and leave new dispatches to the ContinueRun they emit.
             // Stopping at the budget instead left them in the inbox, where every later episode re-read and re-parsed
             // them: on a wide fan-out each episode's first completion spent the budget on the next dispatch page, so
             // the inbox grew to ~N rows and the run read O(N^2 / budget) inbox rows (bench/, docs/benchmarks.md).
-            var evt = RunJson.ReadEvent(json["event"]!.AsObject());
             urgent |= MakesWorkReady(evt);
             var decision = RunDecider.Decide(state, evt, Context(budget));
             state = decision.State;
@@ -360,7 +461,11 @@ public sealed class RunProcessor
                 mutations.Add(mutation);
             }
 
-            consumed.Add(row.Key);
+            if (key is not null)
+            {
+                consumed.Add(key);
+            }
+
             budget -= decision.Effects.Count(e => e is Effect.ScheduleActivity or Effect.ArmTimer);
         }
 
@@ -368,6 +473,9 @@ public sealed class RunProcessor
         var specHash = ReferenceEquals(run.State.Spec, state.Spec) ? run.SpecHash : await _states.PutSpecAsync(state.SpecSource!.ToJsonString(), state.Spec, ct);
         var (header, rows) = await _states.DiffAsync(run.State, state, changed, specHash, ct);
         rows.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
+
+        // The outbox rows of the local work whose results this commit applies: folded in, not a batch of their own.
+        rows.AddRange((carried?.Results.DoneOutboxKeys ?? []).Select(key => new RowOperation.Delete(key)));
         rows.AddRange(mutations.Select(m => new RowOperation.Upsert(RunRows.Revision(m.Revision), RunJson.WriteMutation(m).ToJsonString())));
         AddOutboxAndHistory(rows, effects, transitions, run.Sequence + 1, notes);
         long sequence;
@@ -377,9 +485,15 @@ public sealed class RunProcessor
         }
         catch (BatchConflictException)
         {
-            // Another writer committed first (our lease expired under us): reload and try again.
+            // Another writer committed first (our lease expired under us), or dispatched and deleted the outbox row of
+            // our local work: keep the carried results in the inbox, reload and try again.
             _states.Forget(runId);
-            return -1;
+            if (carried is not null)
+            {
+                await StoreLocalResultsAsync(carried.Work, carried.Results, ct);
+            }
+
+            return EpisodeOutcome.Repaired;
         }
 
         Interlocked.Increment(ref _episodes);
@@ -390,8 +504,74 @@ public sealed class RunProcessor
         // episode deleted its outbox (run:complete) left the index saying Running forever, and housekeeping, which
         // finds runs through the index, had nothing left to repair it from.
         await UpdateIndexAsync(state, ct, committedFrom: run.Sequence, committed: sequence);
-        await DispatchAsync(runId, sequence, effects, urgent, ct);
-        return inbox.Count;
+
+        // Command-made work keeps its priority lane (a latency preference across workers, measured and tested as such).
+        var local = await DispatchAsync(runId, sequence, effects, urgent, urgent || !mayRunLocally ? null : state, ct);
+        return new EpisodeOutcome(inbox.Count, local);
+    }
+
+    private static RunEvent ReadInboxEvent(string value, out long arrival)
+    {
+        var json = JsonNode.Parse(value)!.AsObject();
+        arrival = json["arrival"]!.GetValue<long>();
+        return RunJson.ReadEvent(json["event"]!.AsObject());
+    }
+
+    /// <summary>What an episode did (see <see cref="RunEpisodeCoreAsync"/>).</summary>
+    private sealed record EpisodeOutcome(int Applied, LocalActivities? Local)
+    {
+        public static readonly EpisodeOutcome Nothing = new(0, null);
+
+        public static readonly EpisodeOutcome Repaired = new(-1, null);
+    }
+
+    /// <summary>Local work items and their results, carried from the episode that dispatched them to the one that applies them.</summary>
+    private sealed record LocalStep(LocalActivities Work, LocalResults Results);
+
+    /// <summary>
+    /// Stores the results of local work in the run's inbox, as a worker does for a queued work message, then deletes the
+    /// outbox rows of the items that are done (results first: a crash in between re-executes them, and the duplicate
+    /// result is dropped by the inbox or by Decide()). Used when the episode runner did not apply them.
+    /// </summary>
+    internal async Task StoreLocalResultsAsync(LocalActivities work, LocalResults results, CancellationToken ct)
+    {
+        try
+        {
+            if (results.Events.Count > 0)
+            {
+                await AppendEventsAsync(work.RunId, results.Events, ct);
+            }
+
+            await DeleteOutboxRowsAsync(work.RunId, results.DoneOutboxKeys, ct);
+        }
+        finally
+        {
+            ForgetLocal(work);
+        }
+    }
+
+    /// <summary>Ends the note that <paramref name="work"/> runs locally: any outbox row of it left is a leftover from now on.</summary>
+    internal void ForgetLocal(LocalActivities work)
+    {
+        foreach (var (_, key) in work.Items)
+        {
+            _runningLocally.TryRemove((work.RunId, key), out _);
+        }
+    }
+
+    private async Task DeleteOutboxRowsAsync(string runId, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        foreach (var deletes in keys.Select(key => (RowOperation)new RowOperation.Delete(key)).Chunk(_store.Partitions.Limits.Operations))
+        {
+            try
+            {
+                await _store.Partitions.ExecuteAsync(runId, deletes, ct);
+            }
+            catch (BatchConflictException)
+            {
+                // Already deleted by an episode that dispatched the same leftovers; dispatch is idempotent downstream.
+            }
+        }
     }
 
     /// <summary>
@@ -445,17 +625,79 @@ public sealed class RunProcessor
         return record;
     }
 
-    private Task DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, bool urgent, CancellationToken ct)
+    /// <summary>
+    /// Dispatches an episode's effects. With <paramref name="local"/> (the state just committed, while holding the lease),
+    /// work items that are the run's only work in flight and fit one message go to a free worker of this process instead
+    /// of the work queue (returned; their outbox rows stay until their results are applied or stored).
+    /// </summary>
+    private async Task<LocalActivities?> DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, bool urgent, RunState? local, CancellationToken ct)
     {
         if (effects.Count == 0)
         {
-            return Task.CompletedTask;
+            return null;
         }
 
         var rows = effects.GroupBy(e => e.EffectId).Select(g => g.Last())
-            .Select(e => new StoredRow(RunRows.Outbox(e.EffectId), RunJson.WriteEffect(e).ToJsonString(), "*"))
+            .Select(e => (Effect: e, Row: new StoredRow(RunRows.Outbox(e.EffectId), RunJson.WriteEffect(e).ToJsonString(), "*")))
             .ToList();
-        return DispatchStoredAsync(runId, sequence, rows, urgent, ct);
+        var schedules = rows.Where(r => r.Effect is Effect.ScheduleActivity).Select(r => r.Row).ToList();
+        if (local is null || LocalCandidate(runId, local, schedules) is not { } work)
+        {
+            await DispatchStoredAsync(runId, sequence, [.. rows.Select(r => r.Row)], urgent, ct);
+            return null;
+        }
+
+        // The rest first: a failure there must not leave local work that nobody waits for.
+        await DispatchStoredAsync(runId, sequence, [.. rows.Where(r => r.Effect is not Effect.ScheduleActivity).Select(r => r.Row)], urgent, ct);
+        if (TryStartLocally(work))
+        {
+            return work;
+        }
+
+        await DispatchStoredAsync(runId, sequence, schedules, urgent, ct);
+        return null;
+    }
+
+    /// <summary>
+    /// The work items as local work when a worker of this process runs local work, they fit one work message and they are
+    /// all the run has in flight (a sequential step); otherwise null. With other activities running, completions of several
+    /// workers meet at this run's lease, and the queue spreads the work better; a map's children always take the queue.
+    /// </summary>
+    private LocalActivities? LocalCandidate(string runId, RunState state, List<StoredRow> schedules)
+    {
+        if (_options.LocalActivityWait <= TimeSpan.Zero
+            || Volatile.Read(ref _localRunner) is null
+            || schedules.Count == 0
+            || schedules.Count > Math.Max(_options.WorkItemsPerMessage, 1))
+        {
+            return null;
+        }
+
+        var requests = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(runId, schedules.Select(r => JsonNode.Parse(r.Value)!.AsObject())));
+        if (requests.Any(r => MapChildId.TryParse(r.NodeId, out _, out _))
+            || state.Nodes.Values.Count(n => n.Status == NodeStatus.Running) != requests.Count)
+        {
+            return null;
+        }
+
+        return new LocalActivities(runId, [.. requests.Zip(schedules, (request, row) => (request, row.Key))]);
+    }
+
+    /// <summary>Starts the work on a free slot of the local runner (noting its outbox rows as running here); false when there is none.</summary>
+    private bool TryStartLocally(LocalActivities work)
+    {
+        foreach (var (_, key) in work.Items)
+        {
+            _runningLocally[(work.RunId, key)] = 0;
+        }
+
+        if (Volatile.Read(ref _localRunner)?.TryStart(work) == true)
+        {
+            return true;
+        }
+
+        ForgetLocal(work);
+        return false;
     }
 
     /// <summary>
@@ -463,8 +705,14 @@ public sealed class RunProcessor
     /// the outbox rows in one batch. Leftovers of a crashed episode go to the normal work queue: the lane is a latency
     /// preference, not a correctness one.
     /// </summary>
-    private async Task DispatchStoredAsync(string runId, long sequence, IReadOnlyList<StoredRow> outbox, bool urgent, CancellationToken ct)
+    private async Task DispatchStoredAsync(string runId, long sequence, List<StoredRow> outbox, bool urgent, CancellationToken ct)
     {
+        if (outbox.Count == 0)
+        {
+            // A local step dispatches nothing else: waking idle workers would only cost them an empty queue read each.
+            return;
+        }
+
         var now = _time.GetUtcNow();
         var work = new List<JsonObject>();
         foreach (var row in outbox)
@@ -503,17 +751,7 @@ public sealed class RunProcessor
         WorkSignal.Notify();
         ControlSignal.Notify();
 
-        foreach (var deletes in outbox.Select(r => (RowOperation)new RowOperation.Delete(r.Key)).Chunk(_store.Partitions.Limits.Operations))
-        {
-            try
-            {
-                await _store.Partitions.ExecuteAsync(runId, deletes, ct);
-            }
-            catch (BatchConflictException)
-            {
-                // Already deleted by an episode that dispatched the same leftovers; dispatch is idempotent downstream.
-            }
-        }
+        await DeleteOutboxRowsAsync(runId, [.. outbox.Select(r => r.Key)], ct);
     }
 
     /// <summary>Queue messages may stay invisible for a bounded time; longer timers re-arm when they come due early.</summary>
@@ -562,8 +800,8 @@ public sealed class RunProcessor
     private string NewRunId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
 }
 
-/// <summary>One registration of <see cref="RunProcessor.ListenForCommands"/>; disposing it ends it once.</summary>
-internal sealed class CommandListener(RunProcessor processor) : IDisposable
+/// <summary>A registration (<see cref="RunProcessor.ListenForCommands"/>, <see cref="RunProcessor.RunActivitiesLocally"/>); disposing it ends it once.</summary>
+internal sealed class DisposeOnce(Action end) : IDisposable
 {
     private int _disposed;
 
@@ -571,7 +809,7 @@ internal sealed class CommandListener(RunProcessor processor) : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            processor.StopListeningForCommands();
+            end();
         }
     }
 }

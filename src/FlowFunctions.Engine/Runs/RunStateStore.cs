@@ -187,6 +187,9 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
 
     public void Forget(string runId) => _cache.TryRemove(runId, out _);
 
+    /// <summary>The state this process last committed or loaded for the run, without reading the store; null when not cached.</summary>
+    public StoredRun? Cached(string runId) => _cache.GetValueOrDefault(runId);
+
     /// <summary>
     /// The row writes that turn <paramref name="before"/> (null for a new run) into <paramref name="after"/>, looking
     /// only at <paramref name="changed"/> nodes (all of them for a new run), so an episode costs what it changed.

@@ -31,6 +31,9 @@ public sealed class FlowWorker
     private readonly ILogger _logger;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _localWakes = new();
 
+    /// <summary>Local work still running, awaited when the worker stops.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _localRuns = new();
+
     /// <summary>Creates a worker.</summary>
     public FlowWorker(IFlowStore store, RunProcessor processor, ActivityExecutor executor, EngineOptions options, TimeProvider time, ILogger? logger = null)
     {
@@ -49,12 +52,69 @@ public sealed class FlowWorker
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         using var abandon = new CancellationTokenSource();
-        var work = WorkLoopAsync(stoppingToken, abandon.Token);
-        var control = ControlLoopAsync(stoppingToken);
-        var commands = CommandLoopAsync(stoppingToken);
-        var housekeeping = HousekeepingLoopAsync(stoppingToken);
-        await using var graceTimer = stoppingToken.Register(() => abandon.CancelAfter(ShutdownGrace));
-        await Task.WhenAll(work, control, commands, housekeeping);
+
+        // Activity slots, shared by queued work messages and the episodes' local work (LocalActivities).
+        using var slots = new SemaphoreSlim(_options.MaxConcurrentActivities);
+        using (_processor.RunActivitiesLocally(new LocalRunner(this, slots, abandon.Token)))
+        {
+            var work = WorkLoopAsync(slots, stoppingToken, abandon.Token);
+            var control = ControlLoopAsync(stoppingToken);
+            var commands = CommandLoopAsync(stoppingToken);
+            var housekeeping = HousekeepingLoopAsync(stoppingToken);
+            await using var graceTimer = stoppingToken.Register(() => abandon.CancelAfter(ShutdownGrace));
+            await Task.WhenAll(work, control, commands, housekeeping);
+        }
+
+        await Task.WhenAll(_localRuns.Keys);
+    }
+
+    /// <summary>
+    /// Runs an episode's work items on a slot of this worker right after their commit (the local fast path, see
+    /// <see cref="LocalActivities"/>). Their attempt is current by construction (the episode holding the lease just
+    /// dispatched it), so the attempt check before executing is skipped; the heartbeat's checks still apply.
+    /// </summary>
+    private async Task RunLocallyAsync(LocalActivities work, SemaphoreSlim slots, CancellationToken abandon)
+    {
+        try
+        {
+            var items = await ExecuteItemsAsync([.. work.Items.Select(i => i.Request)], lease: null, checkAttempts: false, abandon);
+            var done = work.Items.Where((_, i) => items[i].Result is not null || items[i].Superseded).Select(i => i.OutboxKey).ToList();
+            var results = new LocalResults([.. items.Where(i => i.Result is not null).Select(i => i.Result!.Value)], done);
+            if (!work.TryHand(results))
+            {
+                // The episode runner stopped waiting: store the results like those of a queued message and wake the run here.
+                await _processor.StoreLocalResultsAsync(work, results, CancellationToken.None);
+                _localWakes.Enqueue(work.RunId);
+                _processor.ControlSignal.Notify();
+            }
+        }
+        catch (Exception ex)
+        {
+            // Their outbox rows stay: the next episode of the run dispatches them to the work queue.
+            _processor.ForgetLocal(work);
+            WorkerLog.WorkItemFailed(_logger, ex, work.RunId);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>The worker as its processor's local runner: a free slot or nothing, never a wait.</summary>
+    private sealed class LocalRunner(FlowWorker worker, SemaphoreSlim slots, CancellationToken abandon) : ILocalActivityRunner
+    {
+        public bool TryStart(LocalActivities work)
+        {
+            if (!slots.Wait(0))
+            {
+                return false;
+            }
+
+            var run = Task.Run(() => worker.RunLocallyAsync(work, slots, abandon), CancellationToken.None);
+            worker._localRuns.TryAdd(run, 0);
+            _ = run.ContinueWith(done => worker._localRuns.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return true;
+        }
     }
 
     /// <summary>
@@ -316,10 +376,9 @@ public sealed class FlowWorker
             ? new Dictionary<string, object> { ["RunId"] = runId }
             : new Dictionary<string, object> { ["RunId"] = runId, ["NodeId"] = nodeId });
 
-    private async Task WorkLoopAsync(CancellationToken stop, CancellationToken abandon)
+    private async Task WorkLoopAsync(SemaphoreSlim slots, CancellationToken stop, CancellationToken abandon)
     {
         var idle = new PollDelay(MinPollDelay, _options.MaxPollDelay);
-        using var slots = new SemaphoreSlim(_options.MaxConcurrentActivities);
         var lane = new LanePolls();
         var outage = new PollBackoff(_options.WorkQueue, _logger, _time);
         var running = new List<Task>();
@@ -479,6 +538,24 @@ public sealed class FlowWorker
     private async Task<WorkOutcome> RunWorkItemsAsync(IReadOnlyList<ActivityRequest> requests, WorkItemLease? lease, CancellationToken abandon)
     {
         var runId = requests[0].RunId;
+        var items = await ExecuteItemsAsync(requests, lease, checkAttempts: true, abandon);
+        var results = items.Where(i => i.Result is not null).Select(i => i.Result!.Value).ToList();
+        if (results.Count > 0)
+        {
+            await _processor.AppendEventsAsync(runId, results, CancellationToken.None);
+        }
+
+        return new WorkOutcome(runId, results.Count > 0, items.Any(i => i.Result is null && !i.Superseded));
+    }
+
+    /// <summary>
+    /// Runs the items of one run concurrently, after checking their attempts when <paramref name="checkAttempts"/>, with a
+    /// heartbeat (which also renews <paramref name="lease"/> when there is one); each item ends with a result, superseded,
+    /// or neither (abandoned at shutdown).
+    /// </summary>
+    private async Task<IReadOnlyList<WorkItem>> ExecuteItemsAsync(IReadOnlyList<ActivityRequest> requests, WorkItemLease? lease, bool checkAttempts, CancellationToken abandon)
+    {
+        var runId = requests[0].RunId;
         using var scope = _logger.BeginScope(new Dictionary<string, object>
         {
             ["RunId"] = runId,
@@ -490,7 +567,7 @@ public sealed class FlowWorker
         try
         {
             // One read for the whole message (one query on Azure instead of a point read per item).
-            var current = await CurrentAttemptsAsync(items, CancellationToken.None);
+            var current = checkAttempts ? await CurrentAttemptsAsync(items, CancellationToken.None) : [.. items];
             await Task.WhenAll(items.Select(item => ExecuteOneAsync(item, current.Contains(item))));
         }
         finally
@@ -503,13 +580,7 @@ public sealed class FlowWorker
             }
         }
 
-        var results = items.Where(i => i.Result is not null).Select(i => i.Result!.Value).ToList();
-        if (results.Count > 0)
-        {
-            await _processor.AppendEventsAsync(runId, results, CancellationToken.None);
-        }
-
-        return new WorkOutcome(runId, results.Count > 0, items.Any(i => i.Result is null && !i.Superseded));
+        return items;
     }
 
     private async Task ExecuteOneAsync(WorkItem item, bool isCurrent)

@@ -122,4 +122,47 @@ internal static class CrashSafetySpec
             """);
         return yaml.ToString();
     }
+
+    /// <summary>The ids of a <see cref="Chain"/> of <paramref name="steps"/> steps, all http nodes.</summary>
+    public static IReadOnlyList<string> ChainNodes(int steps) => [.. Enumerable.Range(0, steps).Select(i => $"step-{i}")];
+
+    /// <summary>
+    /// <paramref name="steps"/> http nodes in sequence, each sending what its predecessor got back (so a step that ran
+    /// out of order or from a lost input changes the outputs): the chain the local fast path serves.
+    /// </summary>
+    public static string Chain(int port, int steps)
+    {
+        var url = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        var yaml = new StringBuilder("""
+            name: crash-chain
+            description: a sequential chain under killed workers
+            nodes:
+
+            """);
+        for (var i = 0; i < steps; i++)
+        {
+            var needs = i == 0 ? string.Empty : $"needs: [step-{i - 1}]";
+            var previous = i == 0 ? "start" : $"${{{{ nodes['step-{i - 1}'].output.body.path }}}}";
+            yaml.Append($$$"""
+                  - id: step-{{{i}}}
+                    type: http
+                    {{{needs}}}
+                    with:
+                      method: POST
+                      url: "{{{url}}}/step/{{{i}}}"
+                      headers: { X-Flow-Node: step-{{{i}}} }
+                      body: { step: {{{i}}}, after: "{{{previous}}}" }
+                      expectStatus: 200
+
+                """);
+        }
+
+        yaml.Append($$$"""
+            outputs:
+              last: ${{ nodes['step-{{{steps - 1}}}'].output.body }}
+              middle: ${{ nodes['step-{{{steps / 2}}}'].output.body }}
+
+            """);
+        return yaml.ToString();
+    }
 }
