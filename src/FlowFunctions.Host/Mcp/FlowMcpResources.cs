@@ -37,7 +37,7 @@ internal sealed class FlowMcpResources(FlowEngine engine, WorkflowRegistry regis
     /// <summary>A read needs the reader role and passes the caller's rate limit, like a tool call.</summary>
     private void Admit()
     {
-        caller.Actor(ApiRole.Reader, "resources/read");
+        caller.Require(ApiRole.Reader, "resources/read");
         if (gate.Admit(caller.Current.Actor, "resources/read") is { } refused)
         {
             throw new McpException(refused);

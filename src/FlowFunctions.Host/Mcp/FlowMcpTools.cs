@@ -32,7 +32,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("Validates a workflow spec (YAML or JSON text) without running it: every problem with its JSON path and line:column.")]
     public string ValidateSpec([Description("The spec text, YAML or JSON.")] string spec)
     {
-        caller.Actor(ApiRole.Reader, "validate_spec");
+        caller.Require(ApiRole.Reader, "validate_spec");
         var result = Load(spec);
         return new JsonObject
         {
@@ -47,7 +47,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("The registered workflows with their latest version.")]
     public async Task<string> ListWorkflows(CancellationToken ct)
     {
-        caller.Actor(ApiRole.Reader, "list_workflows");
+        caller.Require(ApiRole.Reader, "list_workflows");
         return WorkflowApi.List(await registry.ListAsync(ct)).ToJsonString();
     }
 
@@ -61,7 +61,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
         [Description("1-256 visible ASCII characters; the same key never starts a second run.")] string? idempotencyKey = null,
         CancellationToken ct = default)
     {
-        var actor = caller.Actor(ApiRole.Operator, "start_run");
+        var actor = caller.Require(ApiRole.Operator, "start_run");
         if ((spec is null) == (workflow is null))
         {
             throw new McpException("start_run: give either 'spec' (the spec text) or 'workflow' (a registered workflow's name), not both or neither");
@@ -135,7 +135,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
         string? continuationToken = null,
         CancellationToken ct = default)
     {
-        caller.Actor(ApiRole.Reader, "list_runs");
+        caller.Require(ApiRole.Reader, "list_runs");
         if (status is not null && (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, CultureInfo.InvariantCulture, out _)))
         {
             throw new McpException($"list_runs: 'status' must be one of {string.Join(", ", Enum.GetNames<RunStatus>())}, not '{status}'");
@@ -167,7 +167,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("A run's document: status, outputs, every node's status, attempts, output and error, the graph revision.")]
     public async Task<string> GetRun([Description("The run id.")] string runId, CancellationToken ct)
     {
-        caller.Actor(ApiRole.Reader, "get_run");
+        caller.Require(ApiRole.Reader, "get_run");
         return RunViews.Document(await SnapshotAsync(runId, "get_run", ct)).ToJsonString();
     }
 
@@ -175,7 +175,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("One node (or map child, 'each[3]'): status, attempts, error, input and output; large values as artifact links (/api/artifacts/...).")]
     public async Task<string> GetNode([Description("The run id.")] string runId, [Description("The node id, or map[index] for a map child.")] string nodeId, CancellationToken ct)
     {
-        caller.Actor(ApiRole.Reader, "get_node");
+        caller.Require(ApiRole.Reader, "get_node");
         var run = await SnapshotAsync(runId, "get_node", ct);
         var refs = await engine.GetNodeValueRefsAsync(runId, nodeId, ct);
         return (RunViews.Node(run.State, nodeId, refs) ?? throw new McpException($"get_node: run {runId} has no node '{nodeId}'")).ToJsonString();
@@ -185,7 +185,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("The run's history, newest last: node transitions and run commands with who made them (actor) and graph revisions.")]
     public async Task<string> GetEvents([Description("The run id.")] string runId, [Description("The most recent events to return, 1-1000 (default 100).")] int limit = DefaultEvents, CancellationToken ct = default)
     {
-        caller.Actor(ApiRole.Reader, "get_events");
+        caller.Require(ApiRole.Reader, "get_events");
         if (limit is < 1 or > MaxEvents)
         {
             throw new McpException($"get_events: 'limit' must be from 1 to {MaxEvents}, not {limit}");
@@ -205,7 +205,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("Why a run (or one node) failed, in one answer: the failed node, its error kind and message, attempts, retry policy, breaker, the inputs it got and its upstream nodes' outputs.")]
     public async Task<string> ExplainFailure([Description("The run id.")] string runId, [Description("A node id (default: the run's failed nodes).")] string? nodeId = null, CancellationToken ct = default)
     {
-        caller.Actor(ApiRole.Reader, "explain_failure");
+        caller.Require(ApiRole.Reader, "explain_failure");
         var state = (await SnapshotAsync(runId, "explain_failure", ct)).State;
         var failed = nodeId is null
             ? state.Spec.Nodes.Where(n => state.Nodes[n.Id].Status == NodeStatus.Failed).ToList()
@@ -248,7 +248,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("Previews a graph patch on a running run without changing anything: the diff, the nodes whose readiness changes, and the revision the plan applies to (give it to apply_patch).")]
     public async Task<string> PlanPatch([Description("The run id.")] string runId, [Description("The patch: {\"operations\": [...], \"reason\"?}, as POST /api/runs/{id}/patch takes it.")] JsonElement patch, CancellationToken ct)
     {
-        var actor = caller.Actor(ApiRole.Reader, "plan_patch");
+        var actor = caller.Require(ApiRole.Reader, "plan_patch");
         var parsed = Patch(patch, "plan_patch") with { DryRun = true };
         var result = await engine.PatchRunAsync(runId, parsed, actor, ct);
         return PatchAnswer(runId, result, "plan_patch", planned: true).ToJsonString();
@@ -258,7 +258,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("Applies a planned graph patch and waits (a few seconds) for the run to apply it. 'revision' must be the revision plan_patch answered: when the run has changed since, the patch is refused as stale (plan again). Answers status 'applied', or 'pending' when no worker applied it in time.")]
     public async Task<string> ApplyPatch([Description("The run id.")] string runId, [Description("The same patch that was planned.")] JsonElement patch, [Description("The revision plan_patch answered.")] int revision, CancellationToken ct)
     {
-        var actor = caller.Actor(ApiRole.Admin, "apply_patch");
+        var actor = caller.Require(ApiRole.Admin, "apply_patch");
         var parsed = Patch(patch, "apply_patch") with { DryRun = false, ExpectedRevision = revision };
         var result = await engine.PatchRunAsync(runId, parsed, actor, ct);
         var answer = PatchAnswer(runId, result, "apply_patch", planned: false);
@@ -304,7 +304,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("Raises a named external event on a run: wait nodes waiting for it complete with the payload. With an eventId a repeated raise is stored once.")]
     public Task<string> RaiseEvent([Description("The run id.")] string runId, [Description("The event name.")] string name, [Description("The payload, any JSON value.")] JsonElement? payload = null, string? eventId = null, CancellationToken ct = default)
     {
-        var actor = caller.Actor(ApiRole.Operator, "raise_event");
+        var actor = caller.Require(ApiRole.Operator, "raise_event");
         if (name.Length == 0)
         {
             throw new McpException("raise_event: 'name' must not be empty");
@@ -322,23 +322,23 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [McpServerTool(Name = "pause_run", Destructive = false, Idempotent = true)]
     [Description("Pauses a running run: nothing new starts; running work finishes. resume_run goes on.")]
     public Task<string> PauseRun([Description("The run id.")] string runId, CancellationToken ct) =>
-        ControlAsync(runId, new RunEvent.RunPauseRequested { Actor = caller.Actor(ApiRole.Operator, "pause_run") }, "pause_run", ct);
+        ControlAsync(runId, new RunEvent.RunPauseRequested { Actor = caller.Require(ApiRole.Operator, "pause_run") }, "pause_run", ct);
 
     [McpServerTool(Name = "resume_run", Destructive = false, Idempotent = true)]
     [Description("Resumes a paused run.")]
     public Task<string> ResumeRun([Description("The run id.")] string runId, CancellationToken ct) =>
-        ControlAsync(runId, new RunEvent.RunResumeRequested { Actor = caller.Actor(ApiRole.Operator, "resume_run") }, "resume_run", ct);
+        ControlAsync(runId, new RunEvent.RunResumeRequested { Actor = caller.Require(ApiRole.Operator, "resume_run") }, "resume_run", ct);
 
     [McpServerTool(Name = "cancel_run", Destructive = true, Idempotent = true)]
     [Description("Cancels a run: pending nodes are cancelled, running activities told to stop. It cannot be undone.")]
     public Task<string> CancelRun([Description("The run id.")] string runId, [Description("Why, for the run's history.")] string? reason = null, CancellationToken ct = default) =>
-        ControlAsync(runId, new RunEvent.RunCancelRequested(reason ?? "cancelled through MCP") { Actor = caller.Actor(ApiRole.Operator, "cancel_run") }, "cancel_run", ct);
+        ControlAsync(runId, new RunEvent.RunCancelRequested(reason ?? "cancelled through MCP") { Actor = caller.Require(ApiRole.Operator, "cancel_run") }, "cancel_run", ct);
 
     [McpServerTool(Name = "redrive", Destructive = false)]
     [Description("Runs a failed node again (and what was waiting on it), optionally with a new 'with'; the run goes on from there.")]
     public Task<string> Redrive([Description("The run id.")] string runId, [Description("The failed node.")] string nodeId, [Description("A replacement 'with' for the node (it cannot read secrets).")] JsonElement? with = null, CancellationToken ct = default)
     {
-        var actor = caller.Actor(ApiRole.Operator, "redrive");
+        var actor = caller.Require(ApiRole.Operator, "redrive");
         if (with is { ValueKind: JsonValueKind.Null })
         {
             throw new McpException("redrive: 'with' must not be null; leave it out to keep the node's 'with'");
@@ -352,7 +352,7 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     [Description("Starts a new run of a run's current graph and inputs from one node: the node and what is downstream of it run again, the rest is copied.")]
     public async Task<string> RerunFrom([Description("The run to rerun.")] string runId, [Description("The node to rerun from.")] string nodeId, string? idempotencyKey = null, CancellationToken ct = default)
     {
-        var actor = caller.Actor(ApiRole.Operator, "rerun_from");
+        var actor = caller.Require(ApiRole.Operator, "rerun_from");
         string? newRunId = null;
         if (idempotencyKey is not null)
         {

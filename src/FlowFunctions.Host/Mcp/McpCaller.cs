@@ -27,10 +27,10 @@ internal sealed class HttpMcpCaller(IHttpContextAccessor accessor) : IMcpCaller
 internal static class McpCallers
 {
     /// <summary>
-    /// The actor to record with what the call changes (<c>&lt;actor&gt; (mcp)</c>), when the caller's role is at least
-    /// <paramref name="role"/>; otherwise a tool error naming the missing role.
+    /// Requires the caller's role to be at least <paramref name="role"/> (otherwise a tool error naming the missing role)
+    /// and answers the actor to record with what the call changes: <c>&lt;actor&gt; (mcp)</c>.
     /// </summary>
-    public static string Actor(this IMcpCaller caller, ApiRole role, string tool)
+    public static string Require(this IMcpCaller caller, ApiRole role, string tool)
     {
         var current = caller.Current;
         return current.Has(role) ? ApiCallers.CleanActor(current.Actor + " (mcp)") : throw new McpException($"{tool} needs the {role.Name()} role; {current.Describe()}");
