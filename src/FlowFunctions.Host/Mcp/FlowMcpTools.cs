@@ -94,24 +94,10 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
             throw new McpException($"start_run: 'inputs' do not match the workflow: {string.Join("; ", bound.Errors)}");
         }
 
-        string? runId = null;
-        if (idempotencyKey is not null)
+        var (runId, started) = await ClaimAsync("start_run", idempotencyKey, IdempotencyKeys.RequestHash(text, inputObject), ct);
+        if (started is not null)
         {
-            if (!IdempotencyKeys.IsValid(idempotencyKey))
-            {
-                throw new McpException($"start_run: 'idempotencyKey' must be 1 to {IdempotencyKeys.MaxLength} visible ASCII characters");
-            }
-
-            runId = IdempotencyKeys.RunId(idempotencyKey);
-            if (!await IdempotencyKeys.ClaimAsync(engine.Store.Partitions, runId, IdempotencyKeys.RequestHash(text, inputObject), ct))
-            {
-                throw new McpException($"start_run: the idempotencyKey '{idempotencyKey}' already started run {runId} with a different request; use a new key");
-            }
-
-            if (await engine.GetRunAsync(runId, ct) is { } existing)
-            {
-                return Started(existing.RunId, existing.Status, existing: true);
-            }
+            return started;
         }
 
         try
@@ -353,30 +339,41 @@ internal sealed class FlowMcpTools(FlowEngine engine, WorkflowRegistry registry,
     public async Task<string> RerunFrom([Description("The run to rerun.")] string runId, [Description("The node to rerun from.")] string nodeId, string? idempotencyKey = null, CancellationToken ct = default)
     {
         var actor = caller.Require(ApiRole.Operator, "rerun_from");
-        string? newRunId = null;
-        if (idempotencyKey is not null)
+        var (newRunId, started) = await ClaimAsync("rerun_from", idempotencyKey, IdempotencyKeys.RequestHash("rerun " + runId, new JsonObject { ["from"] = nodeId }), ct);
+        if (started is not null)
         {
-            if (!IdempotencyKeys.IsValid(idempotencyKey))
-            {
-                throw new McpException($"rerun_from: 'idempotencyKey' must be 1 to {IdempotencyKeys.MaxLength} visible ASCII characters");
-            }
-
-            newRunId = IdempotencyKeys.RunId(idempotencyKey);
-            if (!await IdempotencyKeys.ClaimAsync(engine.Store.Partitions, newRunId, IdempotencyKeys.RequestHash("rerun " + runId, new JsonObject { ["from"] = nodeId }), ct))
-            {
-                throw new McpException($"rerun_from: the idempotencyKey '{idempotencyKey}' already started run {newRunId} with a different request");
-            }
-
-            if (await engine.GetRunAsync(newRunId, ct) is { } existing)
-            {
-                return Started(existing.RunId, existing.Status, existing: true);
-            }
+            return started;
         }
 
         var result = await engine.RerunAsync(runId, nodeId, newRunId, actor, ct);
         return result.Outcome == RerunOutcome.Started
             ? Started(result.RunId!, (await engine.GetRunAsync(result.RunId!, ct))?.Status ?? RunStatus.Running, existing: false)
             : throw new McpException("rerun_from: " + result.Message);
+    }
+
+    /// <summary>
+    /// The run id an idempotency key names (null without a key), claimed for this request, or the answer naming the run
+    /// the key already started; a malformed key, or one that started a different request, is a tool error.
+    /// </summary>
+    private async Task<(string? RunId, string? Started)> ClaimAsync(string tool, string? key, string requestHash, CancellationToken ct)
+    {
+        if (key is null)
+        {
+            return (null, null);
+        }
+
+        if (!IdempotencyKeys.IsValid(key))
+        {
+            throw new McpException($"{tool}: 'idempotencyKey' must be 1 to {IdempotencyKeys.MaxLength} visible ASCII characters");
+        }
+
+        var runId = IdempotencyKeys.RunId(key);
+        if (!await IdempotencyKeys.ClaimAsync(engine.Store.Partitions, runId, requestHash, ct))
+        {
+            throw new McpException($"{tool}: the idempotencyKey '{key}' already started run {runId} with a different request; use a new key");
+        }
+
+        return await engine.GetRunAsync(runId, ct) is { } existing ? (runId, Started(existing.RunId, existing.Status, existing: true)) : (runId, null);
     }
 
     private async Task<string> ControlAsync(string runId, RunEvent command, string tool, CancellationToken ct)
