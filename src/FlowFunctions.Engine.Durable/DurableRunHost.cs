@@ -22,6 +22,11 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
     private static readonly OrchestrationStatus[] KeepExisting =
         [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.Completed, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Failed, OrchestrationStatus.Terminated, OrchestrationStatus.Canceled, OrchestrationStatus.Suspended];
 
+    private static readonly OrchestrationStatus[] Unfinished = [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Suspended];
+
+    /// <summary>How long a command to a finished run waits for its orchestration to complete before it starts a new generation.</summary>
+    private static readonly TimeSpan FinishWait = TimeSpan.FromSeconds(30);
+
     private readonly FlowEngine _engine;
     private readonly DurableRunOptions _options;
     private readonly ILoggerFactory _loggers;
@@ -97,8 +102,41 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public Task SendAsync(string runId, RunEvent command, CancellationToken cancellationToken) =>
-        _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = runId }, FlowRunOrchestration.EventName, RunJson.WriteEvent(command).ToJsonString());
+    /// <remarks>
+    /// A finished run's orchestration has completed, and events raised on it would be dropped; the one command a finished
+    /// run takes (a redrive) starts a new generation of its orchestration instead, which applies it as its first step.
+    /// </remarks>
+    public async Task SendAsync(string runId, RunEvent command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (await _engine.Processor.States.LoadAsync(runId, cancellationToken) is { State.IsTerminal: true, DurableStep: { } step })
+        {
+            // The orchestration returns right after the step that finished the run; an event raised before it has would be lost.
+            await WaitUntilFinishedAsync(runId, cancellationToken);
+            var restart = new FlowRunOrchestration.Generation(runId, step, null) { Events = [command] };
+            try
+            {
+                await _client.CreateOrchestrationInstanceAsync(FlowRunOrchestration.Name, string.Empty, runId, restart.ToJson(), tags: null, dedupeStatuses: Unfinished);
+                return;
+            }
+            catch (OrchestrationAlreadyExistsException)
+            {
+                // Restarted meanwhile by another command: that generation takes this one as an event.
+            }
+        }
+
+        await _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = runId }, FlowRunOrchestration.EventName, RunJson.WriteEvent(command).ToJsonString());
+    }
+
+    private async Task WaitUntilFinishedAsync(string runId, CancellationToken cancellationToken)
+    {
+        var started = _engine.Time.GetTimestamp();
+        while ((await _client.GetOrchestrationStateAsync(runId))?.OrchestrationStatus is OrchestrationStatus.Running or OrchestrationStatus.Pending
+            && _engine.Time.GetElapsedTime(started) < FinishWait)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _engine.Time, cancellationToken);
+        }
+    }
 
     /// <summary>The orchestration's runtime status (Running, Completed, ContinuedAsNew, ...), or null when there is none.</summary>
     public async Task<string?> GetOrchestrationStatusAsync(string runId) =>

@@ -36,13 +36,19 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
     {
         var runId = generation.RunId;
         var step = generation.Step;
+        _events.AddRange(generation.Events);
+        if (_events.Count > 0)
+        {
+            step++;
+        }
+
         var effects = generation.Carried ?? await StepAsync(runId, step);
         _external = context.WaitForExternalEvent<string>(EventName);
         while (true)
         {
             foreach (var effect in effects)
             {
-                if (Carry(runId, effect) is { } status)
+                if (Carry(runId, effect) is { } status && !_external.IsCompleted)
                 {
                     return status;
                 }
@@ -163,10 +169,16 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
     /// <param name="Carried">Effects to carry out before the next step (held work and unfired timers); null for a new run.</param>
     internal sealed record Generation(string RunId, long Step, IReadOnlyList<JsonObject>? Carried)
     {
+        /// <summary>Events to apply as the generation's first step (the redrive that restarts a finished run's orchestration).</summary>
+        public IReadOnlyList<RunEvent> Events { get; init; } = [];
+
         public static Generation Parse(string json)
         {
             var o = JsonNode.Parse(json)!.AsObject();
-            return new Generation(o["runId"]!.GetValue<string>(), o["step"]!.GetValue<long>(), o["carried"] is JsonArray carried ? [.. carried.Select(e => e!.AsObject())] : null);
+            return new Generation(o["runId"]!.GetValue<string>(), o["step"]!.GetValue<long>(), o["carried"] is JsonArray carried ? [.. carried.Select(e => e!.AsObject())] : null)
+            {
+                Events = o["events"] is JsonArray events ? [.. events.Select(e => RunJson.ReadEvent(e!.AsObject()))] : [],
+            };
         }
 
         public string ToJson() => new JsonObject
@@ -174,6 +186,7 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
             ["runId"] = RunId,
             ["step"] = Step,
             ["carried"] = Carried is null ? null : new JsonArray([.. Carried.Select(e => (JsonNode)e.DeepClone())]),
+            ["events"] = Events.Count == 0 ? null : new JsonArray([.. Events.Select(e => (JsonNode)RunJson.WriteEvent(e))]),
         }.ToJsonString();
     }
 }
