@@ -8,6 +8,7 @@ using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using FlowFunctions.Storage;
 
 namespace FlowFunctions.Engine.Durable;
 
@@ -30,43 +31,60 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
     private readonly FlowEngine _engine;
     private readonly DurableRunOptions _options;
     private readonly ILoggerFactory _loggers;
-    private readonly AzureStorageOrchestrationService _service;
-    private readonly TaskHubClient _client;
+    private readonly Lazy<AzureStorageOrchestrationService> _service;
+    private readonly Lazy<TaskHubClient> _client;
     private TaskHubWorker? _worker;
 
-    private DurableRunHost(FlowEngine engine, AzureStorageOrchestrationService service, DurableRunOptions options, ILoggerFactory loggers)
+    private DurableRunHost(FlowEngine engine, Func<AzureStorageOrchestrationService> service, DurableRunOptions options, ILoggerFactory loggers)
     {
         _engine = engine;
-        _service = service;
         _options = options;
         _loggers = loggers;
-        _client = new TaskHubClient(service, loggerFactory: loggers);
+        _service = new Lazy<AzureStorageOrchestrationService>(service);
+        _client = new Lazy<TaskHubClient>(() => new TaskHubClient(_service.Value, loggerFactory: loggers));
     }
 
     /// <summary>
-    /// Creates the task hub in the account of <paramref name="connectionString"/> when it does not exist and makes this
-    /// host <paramref name="engine"/>'s durable driver (<see cref="FlowEngine.UseDurable"/>): the engine's new runs are durable.
+    /// The durable engine over the Azure store <paramref name="store"/> (the connection string the engine's store was
+    /// opened with; its <c>NamePrefix=</c>, when there is one, prefixes the task hub's name) as <paramref name="engine"/>'s
+    /// durable driver (<see cref="FlowEngine.UseDurable"/>; disposing the engine disposes this host): commands to durable
+    /// runs go through it, and with <paramref name="startRuns"/> the engine's new runs are durable. Nothing is sent until
+    /// used.
     /// </summary>
-    public static async Task<DurableRunHost> CreateAsync(FlowEngine engine, string connectionString, DurableRunOptions? options = null, ILoggerFactory? loggers = null)
+    /// <exception cref="ArgumentException"><paramref name="store"/> is a SQLite file: the durable engine needs Azure Storage.</exception>
+    public static DurableRunHost Create(FlowEngine engine, string store, bool startRuns, DurableRunOptions? options = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
+        var (connectionString, prefix) = FlowStores.AzureAccount(store);
         options ??= new DurableRunOptions();
         loggers ??= NullLoggerFactory.Instance;
-        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        // Built on first use: a process that only reads runs never opens the task hub (nor needs its account to be keyed).
+        AzureStorageOrchestrationService Service() => new(new AzureStorageOrchestrationServiceSettings
         {
-            TaskHubName = options.TaskHubName,
+            TaskHubName = prefix + options.TaskHubName,
             StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
             PartitionCount = options.PartitionCount,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
+            ControlQueueVisibilityTimeout = options.MessageVisibility,
+            WorkItemQueueVisibilityTimeout = options.MessageVisibility,
+
+            // The table partition manager (Durable Functions' default since 3.x) takes leases of any length, where blob
+            // leases are 15-60 s.
+            UseTablePartitionManagement = true,
+            LeaseInterval = options.PartitionLease,
+            LeaseRenewInterval = options.PartitionLease / 3,
+            LeaseAcquireInterval = options.PartitionLease / 3,
             LoggerFactory = loggers,
         });
-        await service.CreateIfNotExistsAsync();
-        var host = new DurableRunHost(engine, service, options, loggers);
-        engine.UseDurable(host);
+        var host = new DurableRunHost(engine, Service, options, loggers);
+        engine.UseDurable(host, startRuns);
         return host;
     }
+
+    /// <summary>Creates the task hub's queues, tables and containers when they do not exist.</summary>
+    public Task CreateTaskHubAsync() => _service.Value.CreateIfNotExistsAsync();
 
     /// <summary>Works the task hub's orchestrations and activities in this process until disposed.</summary>
     public async Task StartWorkerAsync()
@@ -76,9 +94,10 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
             return;
         }
 
+        await CreateTaskHubAsync();
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions(), _loggers);
         var activities = new FlowActivities(_engine);
-        var worker = new TaskHubWorker(_service, _loggers);
+        var worker = new TaskHubWorker(_service.Value, _loggers);
         worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(FlowRunOrchestration.Name, () =>
             shims.CreateOrchestration<string, string>(FlowRunOrchestration.Name, (context, input) => FlowRunOrchestration.RunAsync(context, input, _options))));
         worker.AddTaskActivities(
@@ -93,7 +112,7 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
     {
         try
         {
-            await _client.CreateOrchestrationInstanceAsync(FlowRunOrchestration.Name, string.Empty, runId, new FlowRunOrchestration.Generation(runId, 0, null).ToJson(), tags: null, dedupeStatuses: KeepExisting);
+            await _client.Value.CreateOrchestrationInstanceAsync(FlowRunOrchestration.Name, string.Empty, runId, new FlowRunOrchestration.Generation(runId, 0, null).ToJson(), tags: null, dedupeStatuses: KeepExisting);
         }
         catch (OrchestrationAlreadyExistsException)
         {
@@ -116,7 +135,7 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
             var restart = new FlowRunOrchestration.Generation(runId, step, null) { Events = [command] };
             try
             {
-                await _client.CreateOrchestrationInstanceAsync(FlowRunOrchestration.Name, string.Empty, runId, restart.ToJson(), tags: null, dedupeStatuses: Unfinished);
+                await _client.Value.CreateOrchestrationInstanceAsync(FlowRunOrchestration.Name, string.Empty, runId, restart.ToJson(), tags: null, dedupeStatuses: Unfinished);
                 return;
             }
             catch (OrchestrationAlreadyExistsException)
@@ -125,13 +144,13 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
             }
         }
 
-        await _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = runId }, FlowRunOrchestration.EventName, RunJson.WriteEvent(command).ToJsonString());
+        await _client.Value.RaiseEventAsync(new OrchestrationInstance { InstanceId = runId }, FlowRunOrchestration.EventName, RunJson.WriteEvent(command).ToJsonString());
     }
 
     private async Task WaitUntilFinishedAsync(string runId, CancellationToken cancellationToken)
     {
         var started = _engine.Time.GetTimestamp();
-        while ((await _client.GetOrchestrationStateAsync(runId))?.OrchestrationStatus is OrchestrationStatus.Running or OrchestrationStatus.Pending
+        while ((await _client.Value.GetOrchestrationStateAsync(runId))?.OrchestrationStatus is OrchestrationStatus.Running or OrchestrationStatus.Pending
             && _engine.Time.GetElapsedTime(started) < FinishWait)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(100), _engine.Time, cancellationToken);
@@ -140,10 +159,10 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
 
     /// <summary>The orchestration's runtime status (Running, Completed, ContinuedAsNew, ...), or null when there is none.</summary>
     public async Task<string?> GetOrchestrationStatusAsync(string runId) =>
-        (await _client.GetOrchestrationStateAsync(runId))?.OrchestrationStatus.ToString();
+        (await _client.Value.GetOrchestrationStateAsync(runId))?.OrchestrationStatus.ToString();
 
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops working the task hub in this process (what is in flight is abandoned to its lock timeout, as in a crash).</summary>
+    public async Task StopWorkerAsync()
     {
         if (_worker is { } worker)
         {
@@ -152,6 +171,9 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
             worker.Dispose();
         }
     }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopWorkerAsync();
 
     private sealed class Creator<T> : ObjectCreator<T>
     {

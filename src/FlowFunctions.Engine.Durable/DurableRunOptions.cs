@@ -15,6 +15,18 @@ public sealed class DurableRunOptions
     /// </summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a dequeued orchestration or activity message stays invisible to other workers (DTFx renews it while the
+    /// work runs); after a crash, its work is taken over this long after it was dequeued. DTFx's default: 5 minutes.
+    /// </summary>
+    public TimeSpan MessageVisibility { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a worker owns a control-queue partition without renewing it (the table partition manager's lease); a
+    /// crashed worker's partitions move to another worker this long after its last renewal. DTFx's default: 30 s.
+    /// </summary>
+    public TimeSpan PartitionLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Activities one worker runs at once.</summary>
     public int MaxConcurrentActivities { get; set; } = 64;
 

@@ -45,11 +45,14 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <summary>The Durable Task driver, when this process runs the durable engine; durable runs are started and changed through it.</summary>
     public IDurableRunDriver? Durable { get; private set; }
 
-    /// <summary>Starts the runs of this process on the durable engine through <paramref name="driver"/>, which also delivers every command to a durable run.</summary>
-    public void UseDurable(IDurableRunDriver driver)
+    /// <summary>
+    /// Delivers the commands of durable runs through <paramref name="driver"/> (disposed with this engine when it is
+    /// <see cref="IAsyncDisposable"/>); with <paramref name="startRuns"/>, the runs this process starts are durable too.
+    /// </summary>
+    public void UseDurable(IDurableRunDriver driver, bool startRuns)
     {
         Durable = driver ?? throw new ArgumentNullException(nameof(driver));
-        DefaultEngine = RunEngine.Durable;
+        DefaultEngine = startRuns ? RunEngine.Durable : RunEngine.Native;
     }
 
     /// <summary>Creates an engine; <paramref name="configureActivities"/> tunes the activity executor (retry threshold, http guard).</summary>
@@ -352,6 +355,11 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (Durable is IAsyncDisposable durable)
+        {
+            await durable.DisposeAsync();
+        }
+
         await _services.DisposeAsync();
         await Store.DisposeAsync();
     }

@@ -45,9 +45,11 @@ internal sealed class BothEngines : IAsyncDisposable
         var prefix = "e" + Guid.NewGuid().ToString("N")[..12];
         string? dir = null;
         IFlowStore store;
+        string? azure = null;
         if (Account is { } account)
         {
-            store = FlowStores.Open(account.TrimEnd(';') + ";NamePrefix=" + prefix, TimeProvider.System);
+            azure = account.TrimEnd(';') + ";NamePrefix=" + prefix;
+            store = FlowStores.Open(azure, TimeProvider.System);
         }
         else
         {
@@ -59,7 +61,7 @@ internal sealed class BothEngines : IAsyncDisposable
         var host = kind switch
         {
             "native" => null,
-            "durable" => await DurableRunHost.CreateAsync(engine, Account!, new DurableRunOptions { TaskHubName = prefix, MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200) }),
+            "durable" => DurableRunHost.Create(engine, azure!, startRuns: true, new DurableRunOptions { MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200) }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "native or durable"),
         };
         var both = new BothEngines(engine, host, dir);
@@ -111,11 +113,6 @@ internal sealed class BothEngines : IAsyncDisposable
         if (_worker is not null)
         {
             await _worker;
-        }
-
-        if (Host is not null)
-        {
-            await Host.DisposeAsync();
         }
 
         await Engine.DisposeAsync();
