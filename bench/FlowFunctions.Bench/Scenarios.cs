@@ -18,7 +18,7 @@ internal static class Scenarios
 
     /// <summary>The Azure Storage account of <c>--azurite</c> runs: FLOWFUNCTIONS_BENCH_AZURE, else the local Azurite.</summary>
     public static string AzureConnectionString =>
-        Environment.GetEnvironmentVariable("FLOWFUNCTIONS_BENCH_AZURE") is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
+        Environment.GetEnvironmentVariable("FLOWFUNCTIONS_BENCH_AZURE") is { Length: > 0 } value ? value : AzuriteProcess.ConnectionString;
 
     public static async Task<int> RunChildAsync(string scenario, bool azure)
     {
