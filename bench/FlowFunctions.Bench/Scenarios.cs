@@ -30,6 +30,11 @@ internal static class Scenarios
             return await PatchLatency.RunChildAsync(size, azure);
         }
 
+        if (kind == "storeops")
+        {
+            return azure ? await StoreOps.RunChildAsync(AzureConnectionString, size) : throw new ArgumentException("storeops measures the Azure store: add --azurite");
+        }
+
         // Warm-up: the same shape at a small size in its own file (or name prefix), so that JIT and first-use costs do
         // not land in the measured run (they would flatter the larger size's ratio otherwise).
         var warmSize = kind == "chain" ? 20 : 100;
