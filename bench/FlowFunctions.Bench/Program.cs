@@ -6,13 +6,11 @@ using System.Text.Json.Nodes;
 using FlowFunctions.Bench;
 
 // Usage: dotnet run -c Release --project bench/FlowFunctions.Bench [-- --quick] [-- --azurite [--large N]] [-- --scenario kind:size [--azurite]]
-// (kind: baseline, fanout, map, chain, or latency with size = samples: patch/raise -> activity start, PatchLatency.cs,
-// or storeops with size = repetitions, --azurite only: allocations and requests per store operation, StoreOps.cs)
+// (kind: baseline, fanout, map, chain, or latency with size = samples: patch/raise -> activity start, PatchLatency.cs)
 // Without --scenario, runs every scenario in its own child process (so that peak memory is per scenario) and prints
 // a table and the target verdicts. --json FILE also writes the raw results. --azurite runs the same scenarios on the
-// Azure Storage store (FLOWFUNCTIONS_BENCH_AZURE, else a local Azurite: the one already listening on 10000-10002, or on
-// FLOWFUNCTIONS_AZURITE_PORT_BASE and the next two, or one this bench starts there with scripts/azurite.sh and stops at
-// the end), counting HTTP requests in the store's pipeline.
+// Azure Storage store (FLOWFUNCTIONS_BENCH_AZURE, else a local Azurite: the one already listening on 10000-10002, or
+// one this bench starts with scripts/azurite.sh and stops at the end), counting HTTP requests in the store's pipeline.
 // Its large size is 3,000, not 10,000: Azurite slows down with queue depth (the bare baseline ran ~300 items/s at
 // 1,000 and ~50 items/s at 10,000 queued messages), so 10,000 measures Azurite more than the engine and takes many
 // minutes; --large 10000 runs it anyway.
