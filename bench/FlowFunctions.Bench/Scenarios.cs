@@ -18,7 +18,7 @@ internal static class Scenarios
 
     /// <summary>The Azure Storage account of <c>--azurite</c> runs: FLOWFUNCTIONS_BENCH_AZURE, else the local Azurite.</summary>
     public static string AzureConnectionString =>
-        Environment.GetEnvironmentVariable("FLOWFUNCTIONS_BENCH_AZURE") is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
+        Environment.GetEnvironmentVariable("FLOWFUNCTIONS_BENCH_AZURE") is { Length: > 0 } value ? value : AzuriteProcess.ConnectionString;
 
     public static async Task<int> RunChildAsync(string scenario, bool azure, string engine)
     {
@@ -28,6 +28,11 @@ internal static class Scenarios
         if (kind == "latency")
         {
             return await PatchLatency.RunChildAsync(size, azure, engine);
+        }
+
+        if (kind == "storeops")
+        {
+            return azure ? await StoreOps.RunChildAsync(AzureConnectionString, size) : throw new ArgumentException("storeops measures the Azure store: add --azurite");
         }
 
         // Warm-up: the same shape at a small size in its own file (or name prefix), so that JIT and first-use costs do
