@@ -13,12 +13,18 @@ namespace FlowFunctions.Cli.Commands;
 /// </summary>
 internal static class WorkerCommand
 {
+    /// <summary>
+    /// The shortest DTFx message visibility <c>--visibility</c> sets: DTFx renews a message on its own schedule, and at 2 s
+    /// a loaded worker took one message twice at once (PopReceiptMismatch, then 10 s back-offs, and no progress).
+    /// </summary>
+    private static readonly TimeSpan MinimumDurableMessageVisibility = TimeSpan.FromSeconds(15);
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var store = CommonOptions.Store();
         var visibility = new Option<string?>("--visibility")
         {
-            Description = "How long a taken message or run lease lasts before another worker may take it over (default 30s; durable: 5m for messages, 30s for partition leases). Shorter recovers faster from crashed workers.",
+            Description = "How long a taken message or run lease lasts before another worker may take it over (default 30s; durable: partition leases, default 30s, and messages, default 5m, at least 15s). Shorter recovers faster from crashed workers.",
         };
         var retention = new Option<string?>("--retention")
         {
@@ -47,7 +53,8 @@ internal static class WorkerCommand
 
                 options.WorkVisibility = options.ControlVisibility = options.LeaseDuration = value;
                 options.HousekeepingInterval = value;
-                durable.MessageVisibility = durable.PartitionLease = value;
+                durable.PartitionLease = value;
+                durable.MessageVisibility = value < MinimumDurableMessageVisibility ? MinimumDurableMessageVisibility : value;
             }
 
             if (parsed.GetValue(retention) is { } retentionText)
