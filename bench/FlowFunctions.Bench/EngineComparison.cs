@@ -10,7 +10,8 @@ namespace FlowFunctions.Bench;
 /// store's and DTFx's clients), chain 50 and 200 (step latency at steps 5-15 vs the last 11), and patch/raise to the new
 /// activity's start. With <c>both</c>, each scenario runs for our engine and then for the durable one, each in a child
 /// process of its own on a fresh name prefix (and task hub), and the table puts them side by side with durable/native ratios.
-/// <c>--quick</c>: fan-out 100 and 1,000, chain 50, 10 latency samples. <c>--large N</c> replaces 10,000.
+/// <c>--quick</c>: fan-out 100 and 1,000, chain 50, 10 latency samples. <c>--large N</c> replaces 10,000. <c>--plan</c>
+/// <c>fanout:1000,chain:200,latency:10</c> runs exactly those.
 /// </summary>
 internal static class EngineComparison
 {
@@ -24,8 +25,8 @@ internal static class EngineComparison
         };
         var quick = args.Contains("--quick");
         var large = args.SkipWhile(a => a != "--large").Skip(1).FirstOrDefault() is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : 10_000;
-        string[] plan = quick
-            ? ["fanout:100", "fanout:1000", "chain:50", "latency:10"]
+        string[] plan = args.SkipWhile(a => a != "--plan").Skip(1).FirstOrDefault() is { } listed ? listed.Split(',')
+            : quick ? ["fanout:100", "fanout:1000", "chain:50", "latency:10"]
             : ["fanout:100", "fanout:1000", $"fanout:{large}", "chain:50", "chain:200", "latency:30"];
 
         await using var azurite = await AzuriteProcess.EnsureAsync();
@@ -35,19 +36,33 @@ internal static class EngineComparison
             foreach (var engine in kinds)
             {
                 Console.Error.WriteLine($"running {scenario} on the {engine} engine ...");
-                results[(scenario, engine)] = await ChildScenario.RunAsync(scenario, azure: true, engine);
+                try
+                {
+                    results[(scenario, engine)] = await ChildScenario.RunAsync(scenario, azure: true, engine);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // One failed scenario (e.g. the latency probe timing out under a backlog) must not lose the others.
+                    results[(scenario, engine)] = new JsonObject { ["status"] = "failed", ["error"] = ex.Message.Split('\n')[0] };
+                }
+
+                // Each result as it arrives, so that a long comparison stopped half-way keeps what it measured.
+                Console.Error.WriteLine($"result {scenario} {engine}: {results[(scenario, engine)].ToJsonString()}");
             }
         }
 
         Console.WriteLine();
         Console.WriteLine(Table(plan.Where(s => !s.StartsWith("latency", StringComparison.Ordinal)), kinds, results));
-        Console.WriteLine(LatencyTable(plan.Single(s => s.StartsWith("latency", StringComparison.Ordinal)), kinds, results));
+        if (plan.SingleOrDefault(s => s.StartsWith("latency", StringComparison.Ordinal)) is { } latency)
+        {
+            Console.WriteLine(LatencyTable(latency, kinds, results));
+        }
         return 0;
     }
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private static double Num(JsonObject o, string key) => o[key]!.GetValue<double>();
+    private static double Num(JsonObject o, string key) => o[key]?.GetValue<double>() ?? double.NaN;
 
     /// <summary>One row per scenario: for each engine time, peak WS, requests/node (and chain step latencies); with two engines, durable/native ratios.</summary>
     private static string Table(IEnumerable<string> scenarios, string[] kinds, Dictionary<(string, string), JsonObject> results)
@@ -75,7 +90,7 @@ internal static class EngineComparison
         foreach (var scenario in scenarios)
         {
             var rows = kinds.Select(k => results[(scenario, k)]).ToList();
-            var nodes = Num(rows[0], "nodes");
+            var nodes = rows.Select(r => Num(r, "nodes")).FirstOrDefault(n => !double.IsNaN(n));
             var line = new StringBuilder($"| {scenario} | {string.Join(" / ", rows.Select(r => r["status"]!.GetValue<string>()))} |");
             foreach (var value in new Func<JsonObject, double?>[]
             {
@@ -89,7 +104,7 @@ internal static class EngineComparison
                 var values = rows.Select(value).ToList();
                 foreach (var v in values)
                 {
-                    line.Append(CultureInfo.InvariantCulture, $" {(v is { } x ? x.ToString(x >= 100 ? "0" : "0.00", Inv) : "")} |");
+                    line.Append(CultureInfo.InvariantCulture, $" {(v is { } x && !double.IsNaN(x) ? x.ToString(x >= 100 ? "0" : "0.00", Inv) : "")} |");
                 }
 
                 if (both)
@@ -113,8 +128,8 @@ internal static class EngineComparison
         {
             foreach (var load in new[] { "idle", "busy" })
             {
-                var p50 = kinds.Select(k => Num(results[(scenario, k)][load]![from]!.AsObject(), "p50")).ToList();
-                var p99 = kinds.Select(k => Num(results[(scenario, k)][load]![from]!.AsObject(), "p99")).ToList();
+                var p50 = kinds.Select(k => results[(scenario, k)][load]?[from] is JsonObject p ? Num(p, "p50") : double.NaN).ToList();
+                var p99 = kinds.Select(k => results[(scenario, k)][load]?[from] is JsonObject p ? Num(p, "p99") : double.NaN).ToList();
                 table.Append(CultureInfo.InvariantCulture, $"| {from} | {load} | ");
                 table.Append(string.Join(" | ", p50.Zip(p99, (a, b) => $"{a.ToString("0.0", Inv)} | {b.ToString("0.0", Inv)}")));
                 table.AppendLine(kinds.Length == 2 ? $" | {(p50[1] / p50[0]).ToString("0.0", Inv)}x |" : " |");
