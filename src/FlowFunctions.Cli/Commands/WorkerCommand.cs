@@ -48,6 +48,7 @@ internal static class WorkerCommand
                 options.RunRetention = value;
             }
 
+            using var telemetry = CliTelemetry.Start();
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options, parsed.GetValue(allowHost));
             await stdout.WriteLineAsync($"flow worker: working runs in {FlowStores.Describe(parsed.GetValue(store)!)} (Ctrl+C to stop)");
             using var logs = EngineFactory.Logs(LogLevel.Information);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
@@ -117,8 +118,14 @@ public sealed class RunProcessor
 
     private async Task StartAsync(string runId, string specHash, RunEvent start, CancellationToken cancellationToken)
     {
+        // The run's trace: this span, a child of the caller's (the API request that starts the run), else a new root.
+        using var span = ActivityTelemetry.Source.StartActivity("start run");
+        span?.SetTag(ActivityTelemetry.RunIdTag, runId);
+        var trace = RunTrace.ForNewRun(span ?? Activity.Current);
         var decision = RunDecider.Decide(null, start, Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
-        var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, cancellationToken);
+        var workflow = new TagList { { ActivityTelemetry.WorkflowTag, decision.State.Spec.Name } };
+        span?.SetTag(ActivityTelemetry.WorkflowTag, decision.State.Spec.Name);
+        var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, trace, cancellationToken);
         // Who started it is news; the start itself is not (a run without an actor starts without a $run entry).
         AddOutboxAndHistory(rows, decision.Effects, decision.Transitions, 1, start.Actor is { } actor ? [(decision.State.Status, "started", null, actor)] : null);
         if (await _store.Partitions.GetAsync(runId, RunRows.Header, cancellationToken) is not null)
@@ -132,7 +139,7 @@ public sealed class RunProcessor
         long sequence;
         try
         {
-            sequence = await _committer.CommitAsync(runId, 0, header, rows, cancellationToken);
+            sequence = await CommitAsync(runId, 0, header, rows, cancellationToken);
         }
         catch (BatchConflictException ex) when (ex.Key == RunRows.Sequence(1))
         {
@@ -145,10 +152,12 @@ public sealed class RunProcessor
             throw new RunAlreadyExistsException(runId);
         }
 
-        _states.Remember(new StoredRun(decision.State, sequence, specHash));
+        _states.Remember(new StoredRun(decision.State, sequence, specHash, trace));
+        ActivityTelemetry.RunsStarted.Add(1, workflow);
+        CountFinished(null, decision.State);
 
         // No lease is held here, so the first work goes through the queue; the episodes that follow take the fast path.
-        await DispatchAsync(runId, sequence, decision.Effects, urgent: false, local: null, cancellationToken);
+        await DispatchAsync(runId, sequence, decision.Effects, urgent: false, local: null, trace, cancellationToken);
     }
 
     /// <summary>Stores an event in a run's inbox (idempotent by <paramref name="eventId"/>) and wakes the run. False if it was already there.</summary>
@@ -340,16 +349,30 @@ public sealed class RunProcessor
         return processed;
     }
 
-    /// <summary>One episode, traced and measured.</summary>
+    /// <summary>
+    /// One episode, traced and measured: its span is a child of the run's trace (from the header), started before the
+    /// load, and the work it dispatches carries the span's context.
+    /// </summary>
     private async Task<EpisodeOutcome> RunEpisodeAsync(string runId, LocalStep? carried, bool mayRunLocally, CancellationToken ct)
     {
-        using var activity = ActivityTelemetry.Source.StartActivity("episode");
-        activity?.SetTag(ActivityTelemetry.RunIdTag, runId);
         var started = _time.GetTimestamp();
+        var startedAt = _time.GetUtcNow();
+        var requests = StorageRequests.StartCounting();
+        Activity? span = null;
         EpisodeOutcome outcome;
         try
         {
-            outcome = await RunEpisodeCoreAsync(runId, carried, mayRunLocally, ct);
+            // Carried results mean this runner held the lease since its own last commit: that commit is the run's state.
+            var continuing = carried is not null ? _states.Cached(runId) : null;
+            var run = continuing ?? await _states.LoadAsync(runId, ct);
+            if (run is null)
+            {
+                return EpisodeOutcome.Nothing;
+            }
+
+            span = ActivityTelemetry.Source.StartActivity("episode", ActivityKind.Internal, run.Trace, startTime: startedAt);
+            span?.SetTag(ActivityTelemetry.RunIdTag, runId);
+            outcome = await RunEpisodeCoreAsync(runId, run, continuing is not null, carried, mayRunLocally, span?.Context ?? run.Trace, ct);
         }
         finally
         {
@@ -358,32 +381,34 @@ public sealed class RunProcessor
                 // Committed, stored in the inbox, or (on a failure) left as outbox rows that the next episode dispatches.
                 ForgetLocal(carried.Work);
             }
+
+            span?.SetTag(ActivityTelemetry.StorageRequestsTag, requests.Value);
+            span?.Dispose();
         }
 
         if (outcome.Applied > 0)
         {
             ActivityTelemetry.EventsApplied.Add(outcome.Applied);
             ActivityTelemetry.EpisodeDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+            if (requests.Value > 0)
+            {
+                ActivityTelemetry.EpisodeStorageRequests.Record(requests.Value);
+            }
         }
 
-        activity?.SetTag("flowfunctions.episode.events", outcome.Applied);
+        span?.SetTag(ActivityTelemetry.EpisodeEventsTag, outcome.Applied);
         return outcome;
     }
 
     /// <summary>
-    /// One episode. Applied: the number of events applied, -1 when it did work without applying any (repairs, conflicts),
+    /// One episode of <paramref name="run"/> (loaded, or this runner's own last commit when <paramref name="continuing"/>).
+    /// Applied: the number of events applied, -1 when it did work without applying any (repairs, conflicts),
     /// 0 when there was nothing to do. Local: the work items it handed to a worker of this process, if any.
     /// <paramref name="carried"/>: results of the previous episode's local work, applied here with the inbox events.
+    /// <paramref name="trace"/>: the context its dispatched work and timers carry.
     /// </summary>
-    private async Task<EpisodeOutcome> RunEpisodeCoreAsync(string runId, LocalStep? carried, bool mayRunLocally, CancellationToken ct)
+    private async Task<EpisodeOutcome> RunEpisodeCoreAsync(string runId, StoredRun run, bool continuing, LocalStep? carried, bool mayRunLocally, ActivityContext trace, CancellationToken ct)
     {
-        // Carried results mean this runner held the lease since its own last commit: that commit is the run's state.
-        var continuing = carried is not null ? _states.Cached(runId) : null;
-        var run = continuing ?? await _states.LoadAsync(runId, ct);
-        if (run is null)
-        {
-            return EpisodeOutcome.Nothing;
-        }
 
         if (run.PendingCommit is { } pending)
         {
@@ -398,7 +423,7 @@ public sealed class RunProcessor
             return EpisodeOutcome.Repaired;
         }
 
-        if (continuing is null)
+        if (!continuing)
         {
             // Rows of work running locally in this process are not leftovers: the worker running them applies or stores their results.
             var leftovers = (await _store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, ct))
@@ -409,7 +434,7 @@ public sealed class RunProcessor
                 // A previous episode committed these effects but crashed before dispatching them, and perhaps before
                 // updating the run index, which an episode does before it deletes its outbox (see below).
                 await UpdateIndexAsync(run.State, ct);
-                await DispatchStoredAsync(runId, run.Sequence, leftovers, urgent: false, ct);
+                await DispatchStoredAsync(runId, run.Sequence, leftovers, urgent: false, trace, ct);
             }
         }
 
@@ -471,7 +496,7 @@ public sealed class RunProcessor
 
         // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
         var specHash = ReferenceEquals(run.State.Spec, state.Spec) ? run.SpecHash : await _states.PutSpecAsync(state.SpecSource!.ToJsonString(), state.Spec, ct);
-        var (header, rows) = await _states.DiffAsync(run.State, state, changed, specHash, ct);
+        var (header, rows) = await _states.DiffAsync(run.State, state, changed, specHash, run.Trace, ct);
         rows.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
 
         // The outbox rows of the local work whose results this commit applies: folded in, not a batch of their own.
@@ -481,7 +506,7 @@ public sealed class RunProcessor
         long sequence;
         try
         {
-            sequence = await _committer.CommitAsync(runId, run.Sequence, header, rows, ct);
+            sequence = await CommitAsync(runId, run.Sequence, header, rows, ct);
         }
         catch (BatchConflictException)
         {
@@ -497,7 +522,8 @@ public sealed class RunProcessor
         }
 
         Interlocked.Increment(ref _episodes);
-        _states.Remember(new StoredRun(state, sequence, specHash));
+        _states.Remember(new StoredRun(state, sequence, specHash, run.Trace));
+        CountFinished(run.State, state);
 
         // The index first, then the outbox: a crash in between leaves the outbox rows, housekeeping wakes the run for
         // them and the episode that dispatches them updates the index. In the other order, a crash after the last
@@ -506,7 +532,7 @@ public sealed class RunProcessor
         await UpdateIndexAsync(state, ct, committedFrom: run.Sequence, committed: sequence);
 
         // Command-made work keeps its priority lane (a latency preference across workers, measured and tested as such).
-        var local = await DispatchAsync(runId, sequence, effects, urgent, urgent || !mayRunLocally ? null : state, ct);
+        var local = await DispatchAsync(runId, sequence, effects, urgent, urgent || !mayRunLocally ? null : state, trace, ct);
         return new EpisodeOutcome(inbox.Count, local);
     }
 
@@ -630,7 +656,7 @@ public sealed class RunProcessor
     /// work items that are the run's only work in flight and fit one message go to a free worker of this process instead
     /// of the work queue (returned; their outbox rows stay until their results are applied or stored).
     /// </summary>
-    private async Task<LocalActivities?> DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, bool urgent, RunState? local, CancellationToken ct)
+    private async Task<LocalActivities?> DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, bool urgent, RunState? local, ActivityContext trace, CancellationToken ct)
     {
         if (effects.Count == 0)
         {
@@ -641,20 +667,20 @@ public sealed class RunProcessor
             .Select(e => (Effect: e, Row: new StoredRow(RunRows.Outbox(e.EffectId), RunJson.WriteEffect(e).ToJsonString(), "*")))
             .ToList();
         var schedules = rows.Where(r => r.Effect is Effect.ScheduleActivity).Select(r => r.Row).ToList();
-        if (local is null || LocalCandidate(runId, local, schedules) is not { } work)
+        if (local is null || LocalCandidate(runId, local, schedules, trace) is not { } work)
         {
-            await DispatchStoredAsync(runId, sequence, [.. rows.Select(r => r.Row)], urgent, ct);
+            await DispatchStoredAsync(runId, sequence, [.. rows.Select(r => r.Row)], urgent, trace, ct);
             return null;
         }
 
         // The rest first: a failure there must not leave local work that nobody waits for.
-        await DispatchStoredAsync(runId, sequence, [.. rows.Where(r => r.Effect is not Effect.ScheduleActivity).Select(r => r.Row)], urgent, ct);
+        await DispatchStoredAsync(runId, sequence, [.. rows.Where(r => r.Effect is not Effect.ScheduleActivity).Select(r => r.Row)], urgent, trace, ct);
         if (TryStartLocally(work))
         {
             return work;
         }
 
-        await DispatchStoredAsync(runId, sequence, schedules, urgent, ct);
+        await DispatchStoredAsync(runId, sequence, schedules, urgent, trace, ct);
         return null;
     }
 
@@ -663,7 +689,7 @@ public sealed class RunProcessor
     /// all the run has in flight (a sequential step); otherwise null. With other activities running, completions of several
     /// workers meet at this run's lease, and the queue spreads the work better; a map's children always take the queue.
     /// </summary>
-    private LocalActivities? LocalCandidate(string runId, RunState state, List<StoredRow> schedules)
+    private LocalActivities? LocalCandidate(string runId, RunState state, List<StoredRow> schedules, ActivityContext trace)
     {
         if (_options.LocalActivityWait <= TimeSpan.Zero
             || Volatile.Read(ref _localRunner) is null
@@ -673,7 +699,7 @@ public sealed class RunProcessor
             return null;
         }
 
-        var requests = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(runId, schedules.Select(r => JsonNode.Parse(r.Value)!.AsObject())));
+        var requests = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(runId, schedules.Select(r => JsonNode.Parse(r.Value)!.AsObject()), trace));
         if (requests.Any(r => MapChildId.TryParse(r.NodeId, out _, out _))
             || state.Nodes.Values.Count(n => n.Status == NodeStatus.Running) != requests.Count)
         {
@@ -705,7 +731,7 @@ public sealed class RunProcessor
     /// the outbox rows in one batch. Leftovers of a crashed episode go to the normal work queue: the lane is a latency
     /// preference, not a correctness one.
     /// </summary>
-    private async Task DispatchStoredAsync(string runId, long sequence, List<StoredRow> outbox, bool urgent, CancellationToken ct)
+    private async Task DispatchStoredAsync(string runId, long sequence, List<StoredRow> outbox, bool urgent, ActivityContext trace, CancellationToken ct)
     {
         if (outbox.Count == 0)
         {
@@ -726,7 +752,7 @@ public sealed class RunProcessor
                 case "timer":
                     var due = RunJson.ParseTime(effect["dueAt"]);
                     var delay = ClampDelay(due - now);
-                    await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect), delay, ct);
+                    await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect, trace), delay, ct);
                     // The queue counts the delay from its own enqueue time, a moment after 'now': nudge a little later.
                     _ = Task.Delay(delay + TimeSpan.FromMilliseconds(15), _time, CancellationToken.None).ContinueWith(_ => ControlSignal.Notify(), TaskScheduler.Default);
                     break;
@@ -741,7 +767,7 @@ public sealed class RunProcessor
         }
 
         // k work items per message: one take, one inbox batch and one delete serve k activities.
-        var messages = work.Chunk(Math.Max(_options.WorkItemsPerMessage, 1)).Select(items => RunJson.WriteWorkMessage(runId, items).ToJsonString()).ToList();
+        var messages = work.Chunk(Math.Max(_options.WorkItemsPerMessage, 1)).Select(items => RunJson.WriteWorkMessage(runId, items, trace).ToJsonString()).ToList();
         await _store.Queues.EnqueueManyAsync(urgent ? _options.PriorityWorkQueue : _options.WorkQueue, messages, TimeSpan.Zero, ct);
         if (urgent && messages.Count > 0)
         {
@@ -752,6 +778,28 @@ public sealed class RunProcessor
         ControlSignal.Notify();
 
         await DeleteOutboxRowsAsync(runId, [.. outbox.Select(r => r.Key)], ct);
+    }
+
+    /// <summary>A commit, timed.</summary>
+    private async Task<long> CommitAsync(string runId, long from, JsonObject header, IReadOnlyList<RowOperation> rows, CancellationToken ct)
+    {
+        var started = _time.GetTimestamp();
+        var sequence = await _committer.CommitAsync(runId, from, header, rows, ct);
+        ActivityTelemetry.CommitDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+        return sequence;
+    }
+
+    /// <summary>Counts a run that a commit took from <paramref name="before"/> (null for a new run) to a terminal status.</summary>
+    private static void CountFinished(RunState? before, RunState after)
+    {
+        if (after.Status.IsTerminal() && before?.Status.IsTerminal() != true)
+        {
+            ActivityTelemetry.RunsFinished.Add(1, new TagList
+            {
+                { ActivityTelemetry.WorkflowTag, after.Spec.Name },
+                { ActivityTelemetry.RunStatusTag, after.Status.ToString() },
+            });
+        }
     }
 
     /// <summary>Queue messages may stay invisible for a bounded time; longer timers re-arm when they come due early.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Parsing;
@@ -14,8 +15,9 @@ namespace FlowFunctions.Engine.Runs;
 /// <param name="State">The run state.</param>
 /// <param name="Sequence">The fencing sequence of the commit that wrote it.</param>
 /// <param name="SpecHash">The artifact hash of the spec text.</param>
+/// <param name="Trace">The run's trace context (<see cref="RunTrace"/>); none for runs started before it was stored.</param>
 /// <param name="PendingCommit">When a writer crashed in the middle of a chunked commit: its journal and progress.</param>
-internal sealed record StoredRun(RunState State, long Sequence, string SpecHash, JsonObject? PendingCommit = null);
+internal sealed record StoredRun(RunState State, long Sequence, string SpecHash, ActivityContext Trace, JsonObject? PendingCommit = null);
 
 /// <summary>
 /// Maps a <see cref="RunState"/> to the rows of its partition and back. Writes are deltas: only nodes and map
@@ -161,7 +163,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             RerunOf = head["rerunOf"] is JsonObject rerunOf ? new RerunSource(rerunOf["runId"]!.GetValue<string>(), rerunOf["fromNode"]!.GetValue<string>()) : null,
         };
         var pending = head["pendingCommit"]?.AsObject().DeepClone().AsObject();
-        var loaded = new StoredRun(state, sequence, specHash, pending);
+        var loaded = new StoredRun(state, sequence, specHash, RunTrace.Read(head), pending);
         if (pending is null)
         {
             Remember(loaded);
@@ -193,8 +195,9 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
     /// <summary>
     /// The row writes that turn <paramref name="before"/> (null for a new run) into <paramref name="after"/>, looking
     /// only at <paramref name="changed"/> nodes (all of them for a new run), so an episode costs what it changed.
+    /// The header keeps the run's <paramref name="trace"/>.
     /// </summary>
-    public async Task<(JsonObject Header, List<RowOperation> Rows)> DiffAsync(RunState? before, RunState after, IEnumerable<string>? changed, string specHash, CancellationToken ct)
+    public async Task<(JsonObject Header, List<RowOperation> Rows)> DiffAsync(RunState? before, RunState after, IEnumerable<string>? changed, string specHash, ActivityContext trace, CancellationToken ct)
     {
         var ops = new List<RowOperation>();
         if (before is not null && !ReferenceEquals(before.Spec, after.Spec))
@@ -261,7 +264,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             }
         }
 
-        return (WriteHeader(after, specHash), ops);
+        return (RunTrace.Write(WriteHeader(after, specHash), trace), ops);
     }
 
     /// <summary>The header row's value; the committer adds the fencing sequence (<c>seq</c>).</summary>
