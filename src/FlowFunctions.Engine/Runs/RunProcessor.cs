@@ -373,6 +373,7 @@ public sealed class RunProcessor
             span = ActivityTelemetry.Source.StartActivity("episode", ActivityKind.Internal, run.Trace, startTime: startedAt);
             span?.SetTag(ActivityTelemetry.RunIdTag, runId);
             outcome = await RunEpisodeCoreAsync(runId, run, continuing is not null, carried, mayRunLocally, span?.Context ?? run.Trace, ct);
+            span?.SetTag(ActivityTelemetry.EpisodeEventsTag, outcome.Applied);
         }
         finally
         {
@@ -396,7 +397,6 @@ public sealed class RunProcessor
             }
         }
 
-        span?.SetTag(ActivityTelemetry.EpisodeEventsTag, outcome.Applied);
         return outcome;
     }
 
