@@ -86,7 +86,7 @@ public sealed partial class CanarySecretTests : IDisposable
         var started = await client.PostAsync(new Uri("/api/runs", UriKind.Relative), new StringContent(new JsonObject { ["spec"] = spec }.ToJsonString(), Encoding.UTF8, "application/json"));
         started.StatusCode.ShouldBe(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
         var runId = JsonNode.Parse(await started.Content.ReadAsStringAsync())!["runId"]!.GetValue<string>();
-        var run = await WaitAsync(client, runId);
+        var run = await ApiRuns.WaitUntilFinishedAsync(client, runId, TimeSpan.FromSeconds(90));
         run["status"]!.GetValue<string>().ShouldBe("Failed", run.ToJsonString()); // 'broken' fails on its 500
         lock (received)
         {
@@ -143,22 +143,6 @@ public sealed partial class CanarySecretTests : IDisposable
 
         AnyFileHas(_tracer).ShouldBeTrue($"the tracer must be in the store's files ({files.Count} files), or this search proves nothing");
         AnyFileHas(_canary).ShouldBeFalse("the secret must not be stored anywhere");
-    }
-
-    private static async Task<JsonNode> WaitAsync(HttpClient client, string runId)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var run = JsonNode.Parse(await client.GetStringAsync(new Uri($"/api/runs/{runId}", UriKind.Relative)))!;
-            if (run["status"]!.GetValue<string>() is "Succeeded" or "Failed" or "Cancelled")
-            {
-                return run;
-            }
-
-            DateTimeOffset.UtcNow.ShouldBeLessThan(deadline, run.ToJsonString());
-            await Task.Delay(200);
-        }
     }
 
     [GeneratedRegex(@"/api/artifacts/sha256(:|%3A)[0-9a-f]{64}")]

@@ -266,21 +266,7 @@ public sealed partial class TelemetryTests : IDisposable
             return JsonNode.Parse(body)!["runId"]!.GetValue<string>();
         }
 
-        public async Task<JsonNode> WaitAsync(string runId)
-        {
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                var run = JsonNode.Parse(await client.GetStringAsync(new Uri($"/api/runs/{runId}", UriKind.Relative)))!;
-                if (run["status"]!.GetValue<string>() is "Succeeded" or "Failed" or "Cancelled")
-                {
-                    return run;
-                }
-
-                DateTimeOffset.UtcNow.ShouldBeLessThan(deadline, run.ToJsonString());
-                await Task.Delay(100);
-            }
-        }
+        public Task<JsonNode> WaitAsync(string runId) => ApiRuns.WaitUntilFinishedAsync(client, runId, TimeSpan.FromSeconds(60));
 
         public async ValueTask DisposeAsync()
         {

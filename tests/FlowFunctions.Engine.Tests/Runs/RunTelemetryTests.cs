@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using FlowFunctions.Engine.Activities;
 using FlowFunctions.Engine.Runs;
+using FlowFunctions.Engine.Tests.Activities;
 
 namespace FlowFunctions.Engine.Tests.Runs;
 
@@ -17,42 +17,7 @@ public sealed class RunTelemetryTests
     public async Task Run_IsOneTraceUnderItsCaller_AndCountsItsStartFinishCommitsAndQueueWait(string store)
     {
         var workflow = "traced-" + Guid.NewGuid().ToString("N");
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is ActivityTelemetry.Name or nameof(RunTelemetryTests),
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                lock (spans)
-                {
-                    spans.Add(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        var measurements = new List<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
-        using var meters = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ActivityTelemetry.Name)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-        {
-            lock (measurements)
-            {
-                measurements.Add((instrument.Name, value, tags.ToArray().ToDictionary(tag => tag.Key, tag => tag.Value)));
-            }
-        }
-
-        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
-        meters.Start();
+        using var telemetry = new EngineTelemetryRecorder(tags => (string?)tags.GetValueOrDefault(ActivityTelemetry.WorkflowTag) == workflow || tags.Count == 0 || tags.ContainsKey(ActivityTelemetry.QueueTag), nameof(RunTelemetryTests));
         await using var fixture = new EngineFixture(store: store);
 
         using var source = new ActivitySource(nameof(RunTelemetryTests));
@@ -74,11 +39,7 @@ public sealed class RunTelemetryTests
 
         var header = JsonNode.Parse((await fixture.Engine.Store.Partitions.GetAsync(runId, RunRows.Header, default))!.Value)!;
         header["traceparent"]!.GetValue<string>().ShouldStartWith($"00-{caller.TraceId.ToHexString()}-");
-        List<Activity> ofRun;
-        lock (spans)
-        {
-            ofRun = [.. spans.Where(s => (string?)s.GetTagItem(ActivityTelemetry.RunIdTag) == runId)];
-        }
+        var ofRun = telemetry.SpansOf(runId);
 
         var start = ofRun.Where(s => s.DisplayName == "start run").ShouldHaveSingleItem();
         start.ParentSpanId.ShouldBe(caller.SpanId);
@@ -97,15 +58,11 @@ public sealed class RunTelemetryTests
             requests.ShouldAllBe(r => r > 0, "every episode reads the run's inbox at least");
         }
 
-        lock (measurements)
-        {
-            bool OfWorkflow((string, double, Dictionary<string, object?> Tags) m) => (string?)m.Tags.GetValueOrDefault(ActivityTelemetry.WorkflowTag) == workflow;
-            measurements.Where(m => m.Instrument == "flowfunctions.runs.started" && OfWorkflow(m)).Sum(m => m.Value).ShouldBe(1);
-            measurements.Where(m => m.Instrument == "flowfunctions.runs.finished" && OfWorkflow(m))
-                .ShouldHaveSingleItem().Tags[ActivityTelemetry.RunStatusTag].ShouldBe("Succeeded");
-            measurements.ShouldContain(m => m.Instrument == "flowfunctions.episode.commit.duration" && m.Value > 0);
-            measurements.ShouldContain(m => m.Instrument == "flowfunctions.work.queue_wait" && m.Value >= 0
-                && (string?)m.Tags[ActivityTelemetry.QueueTag] == fixture.Options.WorkQueue);
-        }
+        var measurements = telemetry.Measurements;
+        measurements.Where(m => m.Instrument == "flowfunctions.runs.started").Sum(m => m.Value).ShouldBe(1);
+        measurements.Where(m => m.Instrument == "flowfunctions.runs.finished").ShouldHaveSingleItem().Tags[ActivityTelemetry.RunStatusTag].ShouldBe("Succeeded");
+        measurements.ShouldContain(m => m.Instrument == "flowfunctions.episode.commit.duration" && m.Value > 0);
+        measurements.ShouldContain(m => m.Instrument == "flowfunctions.work.queue_wait" && m.Value >= 0
+            && (string?)m.Tags[ActivityTelemetry.QueueTag] == fixture.Options.WorkQueue);
     }
 }
