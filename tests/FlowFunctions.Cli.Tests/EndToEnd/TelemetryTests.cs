@@ -61,8 +61,8 @@ public sealed partial class TelemetryTests : IDisposable
                 with: { url: {{{server.Url}}}/fail, headers: { X-Key: "${{ secrets.CANARY }}" } }
             """;
         var store = AzureStore();
-        var spans = new List<Activity>();
-        var logs = new List<LogRecord>();
+        var spans = new Exported<Activity>();
+        var logs = new Exported<LogRecord>();
         await using var api = await TracedApi.StartAsync(store, spans, logs);
         var workerLog = Path.Combine(_dir.FullName, "worker.log");
         using (var worker = StartWorker(store, workerLog, new Dictionary<string, string>
@@ -85,7 +85,7 @@ public sealed partial class TelemetryTests : IDisposable
         }
 
         var exported = new StringBuilder(ReadShared(workerLog));
-        foreach (var span in spans)
+        foreach (var span in spans.Snapshot())
         {
             exported.AppendLine(CultureInfo.InvariantCulture, $"{span.DisplayName} {span.StatusDescription}");
             foreach (var (key, value) in span.TagObjects)
@@ -99,7 +99,7 @@ public sealed partial class TelemetryTests : IDisposable
             }
         }
 
-        foreach (var log in logs)
+        foreach (var log in logs.Snapshot())
         {
             exported.AppendLine(CultureInfo.InvariantCulture, $"{log.CategoryName} {log.FormattedMessage} {log.Body} {log.Exception}");
             foreach (var (key, value) in log.Attributes ?? [])
@@ -122,7 +122,7 @@ public sealed partial class TelemetryTests : IDisposable
         text.ShouldContain("activity http", customMessage: "the worker's spans are in what was searched");
         text.ShouldContain("POST /api/runs", customMessage: "the API's request span is in what was searched");
         text.ShouldContain("returned 500", customMessage: "the failure's message (with its redacted reason phrase) is in what was searched");
-        logs.ShouldNotBeEmpty("the API's logs are in what was searched");
+        logs.Snapshot().ShouldNotBeEmpty("the API's logs are in what was searched");
         text.ShouldNotContain(canary);
         text.ShouldNotContain(telemetryKey);
         text.ShouldNotContain(AccountKey(store));
@@ -141,8 +141,8 @@ public sealed partial class TelemetryTests : IDisposable
                 type: echo
                 with: { y: 2 }
             """;
-        var spans = new List<Activity>();
-        await using var api = await TracedApi.StartAsync(store, spans, logs: null);
+        var exported = new Exported<Activity>();
+        await using var api = await TracedApi.StartAsync(store, exported, logs: null);
         var workerLog = Path.Combine(_dir.FullName, "worker.log");
         using var worker = StartWorker(store, workerLog, new Dictionary<string, string>());
         var caller = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
@@ -154,7 +154,9 @@ public sealed partial class TelemetryTests : IDisposable
         await WaitForSpansAsync(workerLog, s => s.DisplayName == "episode" && s.Tags["flowfunctions.episode.events"] != "0", 1);
         var episodes = ConsoleSpans(ReadShared(workerLog)).Where(s => s.DisplayName == "episode").ToList();
 
-        // This process: the API request continues the caller's trace, and the run's start is its child.
+        // This process: the API request continues the caller's trace, and the run's start is its child. The engine's and
+        // ASP.NET Core's sources are process-wide: spans of tests running alongside are exported too, in traces of their own.
+        var spans = exported.Snapshot().Where(s => s.TraceId == caller.TraceId).ToList();
         var request = spans.Single(s => s.Source.Name == "Microsoft.AspNetCore" && s.ParentSpanId == caller.SpanId);
         request.TraceId.ShouldBe(caller.TraceId);
         var start = spans.Single(s => s.DisplayName == "start run");
@@ -226,12 +228,34 @@ public sealed partial class TelemetryTests : IDisposable
     [GeneratedRegex(@"^Activity\.(\w+):\s+(.*)$")]
     private static partial Regex ConsoleField();
 
+    /// <summary>What an in-memory exporter exported, added to from exporting threads while the test reads it.</summary>
+    private sealed class Exported<T> : System.Collections.ObjectModel.Collection<T>
+    {
+        private readonly Lock _gate = new();
+
+        public List<T> Snapshot()
+        {
+            lock (_gate)
+            {
+                return [.. this];
+            }
+        }
+
+        protected override void InsertItem(int index, T item)
+        {
+            lock (_gate)
+            {
+                base.InsertItem(index, item);
+            }
+        }
+    }
+
     private sealed record ConsoleSpan(string TraceId, string ParentSpanId, string DisplayName, IReadOnlyDictionary<string, string> Tags);
 
     /// <summary>The host's API in this process on a real port, without a worker, its telemetry going to in-memory exporters.</summary>
     private sealed class TracedApi(WebApplication app, HttpClient client) : IAsyncDisposable
     {
-        public static async Task<TracedApi> StartAsync(string store, List<Activity> spans, List<LogRecord>? logs)
+        public static async Task<TracedApi> StartAsync(string store, Exported<Activity> spans, Exported<LogRecord>? logs)
         {
             var url = $"http://127.0.0.1:{DevProcess.FreePort()}";
             string[] args = ["--dev", "--no-worker", "--store", store, "--urls", url];
