@@ -39,6 +39,22 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <summary>The run processor (episodes).</summary>
     public RunProcessor Processor { get; }
 
+    /// <summary>Which engine drives the runs this process starts (<see cref="RunEngine.Durable"/> needs <see cref="Durable"/>).</summary>
+    public RunEngine DefaultEngine { get; private set; } = RunEngine.Native;
+
+    /// <summary>The Durable Task driver, when this process runs the durable engine; durable runs are started and changed through it.</summary>
+    public IDurableRunDriver? Durable { get; private set; }
+
+    /// <summary>
+    /// Delivers the commands of durable runs through <paramref name="driver"/> (disposed with this engine when it is
+    /// <see cref="IAsyncDisposable"/>); with <paramref name="startRuns"/>, the runs this process starts are durable too.
+    /// </summary>
+    public void UseDurable(IDurableRunDriver driver, bool startRuns)
+    {
+        Durable = driver ?? throw new ArgumentNullException(nameof(driver));
+        DefaultEngine = startRuns ? RunEngine.Durable : RunEngine.Native;
+    }
+
     /// <summary>Creates an engine; <paramref name="configureActivities"/> tunes the activity executor (retry threshold, http guard).</summary>
     public static FlowEngine Create(IFlowStore store, EngineOptions? options = null, TimeProvider? time = null, Action<ActivityExecutorOptions>? configureActivities = null)
     {
@@ -50,16 +66,31 @@ public sealed class FlowEngine : IAsyncDisposable
         return new FlowEngine(store, options ?? new EngineOptions(), time, services.BuildServiceProvider());
     }
 
+    /// <summary>The activity pipeline (middleware and handlers) this engine's workers run work items through.</summary>
+    internal ActivityExecutor Executor => _services.GetRequiredService<ActivityExecutor>();
+
     /// <summary>A worker that works every run of the store until stopped; problems it recovers from go to <paramref name="logger"/>.</summary>
     public FlowWorker CreateWorker(ILogger? logger = null) =>
-        new(Store, Processor, _services.GetRequiredService<ActivityExecutor>(), Options, Time, logger);
+        new(Store, Processor, Executor, Options, Time, logger);
 
     /// <summary>
     /// Starts a run (its first episode is committed before this returns) and returns its id; an <paramref name="actor"/>
     /// (<see cref="RunEvent.Actor"/>) is recorded in the run's history as who started it.
     /// </summary>
-    public Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId = null, string? actor = null, CancellationToken cancellationToken = default) =>
-        Processor.StartRunAsync(spec, specText, inputs, runId, actor, cancellationToken);
+    public async Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId = null, string? actor = null, CancellationToken cancellationToken = default)
+    {
+        var id = await Processor.StartRunAsync(spec, specText, inputs, runId, actor, DefaultEngine, cancellationToken);
+        await StartOrchestrationAsync(id, cancellationToken);
+        return id;
+    }
+
+    private async Task StartOrchestrationAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (DefaultEngine == RunEngine.Durable)
+        {
+            await Durable!.StartAsync(runId, cancellationToken);
+        }
+    }
 
     /// <summary>
     /// Starts a new run of <paramref name="sourceRunId"/>'s current graph and inputs from <paramref name="fromNode"/>: the node
@@ -79,13 +110,33 @@ public sealed class FlowEngine : IAsyncDisposable
             return new RerunResult(source.Spec.Nodes.Any(n => n.Id == fromNode) ? RerunOutcome.Refused : RerunOutcome.NodeNotFound, refusal, null);
         }
 
-        var id = await Processor.StartRerunAsync(source, fromNode, runId, actor, cancellationToken);
+        var id = await Processor.StartRerunAsync(source, fromNode, runId, actor, DefaultEngine, cancellationToken);
+        await StartOrchestrationAsync(id, cancellationToken);
         return new RerunResult(RerunOutcome.Started, $"run {id} reruns run {sourceRunId} from '{fromNode}'", id);
     }
 
     /// <summary>Asks a run to stop: pending nodes are cancelled and running activities told to stop.</summary>
-    public Task<bool> CancelRunAsync(string runId, string? reason, CancellationToken cancellationToken = default) =>
-        Processor.AppendEventAsync(runId, "cancel:" + Guid.NewGuid().ToString("N"), new RunEvent.RunCancelRequested(reason), cancellationToken);
+    public async Task<bool> CancelRunAsync(string runId, string? reason, CancellationToken cancellationToken = default) =>
+        await DeliverAsync(await EngineOfAsync(runId, cancellationToken), runId, "cancel:" + Guid.NewGuid().ToString("N"), new RunEvent.RunCancelRequested(reason), cancellationToken);
+
+    private async Task<RunEngine> EngineOfAsync(string runId, CancellationToken cancellationToken) =>
+        (await Processor.States.LoadAsync(runId, cancellationToken))?.Engine ?? RunEngine.Native;
+
+    /// <summary>
+    /// Stores a command in a native run's inbox and wakes the run, or sends it to a durable run's orchestration; false
+    /// when a native run already had it (a repeated event id).
+    /// </summary>
+    private async Task<bool> DeliverAsync(RunEngine engine, string runId, string eventId, RunEvent command, CancellationToken cancellationToken)
+    {
+        if (engine == RunEngine.Native)
+        {
+            return await Processor.AppendEventAsync(runId, eventId, command, cancellationToken);
+        }
+
+        var driver = Durable ?? throw new InvalidOperationException($"run {runId} runs on the durable engine; change it from a process started with --engine durable");
+        await driver.SendAsync(runId, command, cancellationToken);
+        return true;
+    }
 
     /// <summary>
     /// Sends a run-control command (pause, resume, terminate, redrive): checks it against the run's current state
@@ -96,7 +147,7 @@ public sealed class FlowEngine : IAsyncDisposable
     public async Task<ControlResult> ControlRunAsync(string runId, RunEvent command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (await GetRunAsync(runId, cancellationToken) is not { } state)
+        if (await GetRunSnapshotAsync(runId, cancellationToken) is not { State: var state } run)
         {
             return new ControlResult(ControlOutcome.RunNotFound, $"no run '{runId}'", null);
         }
@@ -119,7 +170,7 @@ public sealed class FlowEngine : IAsyncDisposable
         };
         // A raised event with an id is stored under it: a repeated raise is stored once.
         var key = command is RunEvent.ExternalEventRaised { EventId: { } eventId } ? eventId : Guid.NewGuid().ToString("N");
-        await Processor.AppendEventAsync(runId, prefix + ":" + key, command, cancellationToken);
+        await DeliverAsync(run.Engine, runId, prefix + ":" + key, command, cancellationToken);
         return new ControlResult(ControlOutcome.Accepted, $"{RunControl.Name(command)} {(command is RunEvent.ExternalEventRaised ? "raised" : "requested")}", state.Status);
     }
 
@@ -142,7 +193,7 @@ public sealed class FlowEngine : IAsyncDisposable
     public async Task<PatchResult> PatchRunAsync(string runId, GraphPatch patch, string? author, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patch);
-        if (await GetRunAsync(runId, cancellationToken) is not { } state)
+        if (await GetRunSnapshotAsync(runId, cancellationToken) is not { State: var state } run)
         {
             return new PatchResult(PatchOutcome.RunNotFound, [$"no run '{runId}'"], null, null, 0, null);
         }
@@ -161,7 +212,7 @@ public sealed class FlowEngine : IAsyncDisposable
             return new PatchResult(PatchOutcome.DryRun, [], check.Diff, preview.ReadinessChanges, state.GraphRevision, state.Status);
         }
 
-        await Processor.AppendEventAsync(runId, "patch:" + Guid.NewGuid().ToString("N"), new RunEvent.GraphPatchRequested(patch, author) { Actor = author }, cancellationToken);
+        await DeliverAsync(run.Engine, runId, "patch:" + Guid.NewGuid().ToString("N"), new RunEvent.GraphPatchRequested(patch, author) { Actor = author }, cancellationToken);
         return new PatchResult(PatchOutcome.Accepted, [], check.Diff, preview.ReadinessChanges, state.GraphRevision + 1, state.Status);
     }
 
@@ -171,7 +222,7 @@ public sealed class FlowEngine : IAsyncDisposable
 
     /// <summary>The run's state with the hash of its spec text, or null when there is no such run.</summary>
     public async Task<RunSnapshot?> GetRunSnapshotAsync(string runId, CancellationToken cancellationToken = default) =>
-        await Processor.States.LoadAsync(runId, cancellationToken) is { } run ? new RunSnapshot(run.State, run.SpecHash) : null;
+        await Processor.States.LoadAsync(runId, cancellationToken) is { } run ? new RunSnapshot(run.State, run.SpecHash, run.Engine) : null;
 
     /// <summary>
     /// The artifact hashes of a node's (or map child's, <c>each[3]</c>) values that are stored out of line because
@@ -304,6 +355,11 @@ public sealed class FlowEngine : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (Durable is IAsyncDisposable durable)
+        {
+            await durable.DisposeAsync();
+        }
+
         await _services.DisposeAsync();
         await Store.DisposeAsync();
     }

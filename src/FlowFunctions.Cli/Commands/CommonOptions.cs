@@ -26,6 +26,17 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Path.Combine(".flow", "flow.db"),
     };
 
+    public static Option<string> Engine()
+    {
+        var option = new Option<string>("--engine")
+        {
+            Description = "The engine of the runs this command starts and works: native (default, any store) or durable (Durable Task orchestrations; needs an Azure Storage store).",
+            DefaultValueFactory = _ => EngineFactory.NativeEngine,
+        };
+        option.AcceptOnlyFromAmong(EngineFactory.NativeEngine, EngineFactory.DurableEngine);
+        return option;
+    }
+
     public static Option<string[]> AllowHost() => new("--allow-host")
     {
         Description = "A host, IP address or CIDR range that http nodes may reach although it is private or loopback (e.g. 127.0.0.1 for local testing); repeatable.",

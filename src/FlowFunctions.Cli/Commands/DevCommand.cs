@@ -46,7 +46,8 @@ internal static class DevCommand
             DefaultValueFactory = _ => DefaultApiPort,
         };
         var allowHost = CommonOptions.AllowHost();
-        var command = new Command("dev", "Start Azurite (installing it when absent) and serve the HTTP API with a worker on it, until Ctrl+C.") { data, portBase, apiPort, allowHost };
+        var engineKind = CommonOptions.Engine();
+        var command = new Command("dev", "Start Azurite (installing it when absent) and serve the HTTP API with a worker on it, until Ctrl+C.") { data, portBase, apiPort, engineKind, allowHost };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             if (parsed.GetValue(portBase) is < 1024 or > 65533)
@@ -66,7 +67,7 @@ internal static class DevCommand
             try
             {
                 azurite = await StartOrReuseAzuriteAsync(ports, Path.GetFullPath(parsed.GetValue(data)!), stdout, stderr, cancellationToken);
-                return await ServeAsync(ports, parsed.GetValue(apiPort), azurite, parsed.GetValue(allowHost), stdout, stderr, cancellationToken);
+                return await ServeAsync(ports, parsed.GetValue(apiPort), parsed.GetValue(engineKind)!, azurite, parsed.GetValue(allowHost), stdout, stderr, cancellationToken);
             }
             catch (DevException ex)
             {
@@ -134,12 +135,12 @@ internal static class DevCommand
     /// Builds and runs the host's web application in this process: development mode (no API key) on 127.0.0.1 only, on the
     /// Azurite store; its in-process worker is the only worker flow dev runs.
     /// </summary>
-    private static async Task<int> ServeAsync(AzuritePorts ports, int apiPort, AzuriteProcess? azurite, string[]? allowedHosts, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(AzuritePorts ports, int apiPort, string engine, AzuriteProcess? azurite, string[]? allowedHosts, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var store = ports.ConnectionString;
         var storeArgument = store.Contains(';', StringComparison.Ordinal) ? $"\"{store}\"" : store;
         var apiUrl = $"http://127.0.0.1:{apiPort.ToString(CultureInfo.InvariantCulture)}";
-        string[] hostArgs = ["--dev", "--store", store, "--urls", apiUrl, .. (allowedHosts ?? []).SelectMany(h => (string[])["--allow-host", h])];
+        string[] hostArgs = ["--dev", "--store", store, "--engine", engine, "--urls", apiUrl, .. (allowedHosts ?? []).SelectMany(h => (string[])["--allow-host", h])];
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = HostExtensions.NormalizeArguments(hostArgs), ContentRootPath = AppContext.BaseDirectory });
         builder.AddFlowFunctionsHost(hostArgs);
         // Ctrl+C and SIGTERM belong to the command line (they cancel cancellationToken), not to the web host's console lifetime.
@@ -171,11 +172,11 @@ internal static class DevCommand
 
             In another terminal:
               curl {apiUrl}/api/health
-              flow run samples/etl-report.yaml --store {storeArgument} --detach
+              flow run samples/etl-report.yaml --store {storeArgument} --engine {engine} --detach
               flow runs --store {storeArgument}
               flow status <runId> --store {storeArgument}
 
-            {ReadyLine}: the API is at {apiUrl}/api and a worker is working the runs of this store. Ctrl+C stops {(azurite is null ? "the API and the worker (not the Azurite it reused)" : "the API and the worker, then Azurite")}.
+            {ReadyLine}: the API is at {apiUrl}/api and a worker is working the {engine} runs of this store. Ctrl+C stops {(azurite is null ? "the API and the worker (not the Azurite it reused)" : "the API and the worker, then Azurite")}.
             """);
 
         var exitCode = ExitCodes.Ok;

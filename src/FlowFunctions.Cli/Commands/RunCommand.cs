@@ -3,12 +3,13 @@ using System.Diagnostics;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
 using FlowFunctions.Engine;
+using FlowFunctions.Engine.Durable;
 using Microsoft.Extensions.Logging;
 
 namespace FlowFunctions.Cli.Commands;
 
 /// <summary>
-/// <c>flow run &lt;spec&gt; [--input name=value]... [--input-file f.json] [--store path] [--output json] [--detach] [--timeout d]</c>:
+/// <c>flow run &lt;spec&gt; [--input name=value]... [--input-file f.json] [--store path] [--engine native|durable] [--output json] [--detach] [--timeout d]</c>:
 /// starts a run and works it to a terminal status with an embedded worker.
 /// </summary>
 internal static class RunCommand
@@ -24,7 +25,8 @@ internal static class RunCommand
         var detach = new Option<bool>("--detach") { Description = "Start the run, print its id and return; a 'flow worker' works it." };
         var timeout = new Option<string?>("--timeout") { Description = "Stop waiting after this duration (the run goes on in the store)." };
         var allowHost = CommonOptions.AllowHost();
-        var command = new Command("run", "Run a workflow to completion on the embedded store.") { file, input, inputFile, store, output, format, detach, timeout, allowHost };
+        var engineKind = CommonOptions.Engine();
+        var command = new Command("run", "Run a workflow to completion on the embedded store.") { file, input, inputFile, store, engineKind, output, format, detach, timeout, allowHost };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var path = parsed.GetValue(file)!;
@@ -58,7 +60,13 @@ internal static class RunCommand
                 return ExitCodes.Invalid;
             }
 
-            await using var engine = EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost));
+            if (EngineFactory.EngineProblem(parsed.GetValue(engineKind)!, parsed.GetValue(store)!) is { } engineProblem)
+            {
+                await stderr.WriteLineAsync($"flow: {engineProblem}");
+                return ExitCodes.Invalid;
+            }
+
+            await using var engine = EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost), engine: parsed.GetValue(engineKind)!);
             var runId = await engine.StartRunAsync(spec, File.ReadAllText(path), inputs, actor: ControlCommands.CliActor, cancellationToken: cancellationToken);
             return await FollowAsync(engine, runId, parsed.GetValue(detach), parsed.GetValue(output) == "json", waitLimit, stdout, stderr, cancellationToken);
         });
@@ -124,7 +132,7 @@ internal static class RunCommand
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var logs = EngineFactory.Logs(LogLevel.Warning);
-        var worker = engine.CreateWorker(logs.CreateLogger("flow.run")).RunAsync(stop.Token);
+        var worker = engine.WorkAsync(logs.CreateLogger("flow.run"), stop.Token);
         var clock = Stopwatch.StartNew();
         RunState state;
         try

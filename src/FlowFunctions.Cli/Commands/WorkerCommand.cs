@@ -1,12 +1,16 @@
 using System.CommandLine;
 using FlowFunctions.Core.Specs;
 using FlowFunctions.Engine;
+using FlowFunctions.Engine.Durable;
 using FlowFunctions.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace FlowFunctions.Cli.Commands;
 
-/// <summary><c>flow worker [--store path] [--visibility d] [--retention d]</c>: works every run of the store until stopped (Ctrl+C or SIGTERM).</summary>
+/// <summary>
+/// <c>flow worker [--store path] [--engine native|durable] [--visibility d] [--retention d]</c>: works every run of the store
+/// (of the chosen engine) until stopped (Ctrl+C or SIGTERM).
+/// </summary>
 internal static class WorkerCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -14,17 +18,25 @@ internal static class WorkerCommand
         var store = CommonOptions.Store();
         var visibility = new Option<string?>("--visibility")
         {
-            Description = "How long a taken message or run lease lasts before another worker may take it over (default 30s). Shorter recovers faster from crashed workers.",
+            Description = "How long a taken message or run lease lasts before another worker may take it over (default 30s; durable: 5m for messages, 30s for partition leases). Shorter recovers faster from crashed workers.",
         };
         var retention = new Option<string?>("--retention")
         {
             Description = "Delete finished runs (Succeeded, Failed, Cancelled) this long after they finished, e.g. 30d (default: keep forever).",
         };
         var allowHost = CommonOptions.AllowHost();
-        var command = new Command("worker", "Work all runs of the store until stopped.") { store, visibility, retention, allowHost };
+        var engineKind = CommonOptions.Engine();
+        var command = new Command("worker", "Work all runs of the store until stopped.") { store, engineKind, visibility, retention, allowHost };
         command.SetAction(async (parsed, cancellationToken) =>
         {
+            if (EngineFactory.EngineProblem(parsed.GetValue(engineKind)!, parsed.GetValue(store)!) is { } problem)
+            {
+                await stderr.WriteLineAsync($"flow: {problem}");
+                return ExitCodes.Invalid;
+            }
+
             var options = new EngineOptions();
+            var durable = new DurableRunOptions();
             if (parsed.GetValue(visibility) is { } text)
             {
                 if (!Duration.TryParse(text, out var value, out var error) || value < TimeSpan.FromSeconds(1))
@@ -35,6 +47,7 @@ internal static class WorkerCommand
 
                 options.WorkVisibility = options.ControlVisibility = options.LeaseDuration = value;
                 options.HousekeepingInterval = value;
+                durable.MessageVisibility = durable.PartitionLease = value;
             }
 
             if (parsed.GetValue(retention) is { } retentionText)
@@ -49,10 +62,10 @@ internal static class WorkerCommand
             }
 
             using var telemetry = CliTelemetry.Start();
-            await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options, parsed.GetValue(allowHost));
-            await stdout.WriteLineAsync($"flow worker: working runs in {FlowStores.Describe(parsed.GetValue(store)!)} (Ctrl+C to stop)");
+            await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options, parsed.GetValue(allowHost), parsed.GetValue(engineKind)!, durable);
+            await stdout.WriteLineAsync($"flow worker: working {parsed.GetValue(engineKind)} runs in {FlowStores.Describe(parsed.GetValue(store)!)} (Ctrl+C to stop)");
             using var logs = EngineFactory.Logs(LogLevel.Information);
-            await engine.CreateWorker(logs.CreateLogger("flow.worker")).RunAsync(cancellationToken);
+            await engine.WorkAsync(logs.CreateLogger("flow.worker"), cancellationToken);
             await stdout.WriteLineAsync("flow worker: stopped");
             return ExitCodes.Ok;
         });

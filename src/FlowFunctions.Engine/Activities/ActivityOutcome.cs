@@ -11,6 +11,24 @@ public abstract record ActivityOutcome
     /// <summary>How many times the handler ran for this work item (inline retries included).</summary>
     public int Executions { get; }
 
+    /// <summary>The run event that reports this outcome of <paramref name="request"/> to its run.</summary>
+    public RunEvent ToEvent(ActivityRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return this switch
+        {
+            Succeeded s => new RunEvent.ActivitySucceeded(request.NodeId, request.Attempt, request.Incarnation, s.Output, s.Executions, s.FromCache),
+            Parked p => new RunEvent.ActivityParked(request.NodeId, request.Attempt, request.Incarnation, p.BreakerKey, p.RetryAt, p.Executions),
+            Failed f => new RunEvent.ActivityFailed(request.NodeId, request.Attempt, request.Incarnation, f.Message, f.Class, f.Executions)
+            {
+                Kind = f.Kind,
+                Status = f.Status,
+                RetryAfter = f.RetryAfter,
+            },
+            _ => throw new InvalidOperationException("unknown outcome"),
+        };
+    }
+
     /// <summary>The handler produced an output, or the step cache had one (<paramref name="FromCache"/>, no execution).</summary>
     public sealed record Succeeded(JsonNode? Output, int ExecutionCount, bool FromCache = false) : ActivityOutcome(ExecutionCount);
 

@@ -15,7 +15,7 @@ namespace FlowFunctions.Engine.Runs;
 /// in one atomic batch, then dispatch the outbox and delete what was dispatched. A crash at any point leaves
 /// either the old state with the inbox intact, or the new state with its outbox, which the next episode dispatches.
 /// </summary>
-public sealed class RunProcessor
+public sealed partial class RunProcessor
 {
     private readonly IFlowStore _store;
     private readonly EngineOptions _options;
@@ -90,7 +90,14 @@ public sealed class RunProcessor
     /// dispatched by the time this returns. Throws <see cref="RunAlreadyExistsException"/> for a taken id, and
     /// <see cref="ArgumentException"/> for an id starting with <c>$</c> (reserved for the breaker and step cache partitions).
     /// </summary>
-    public async Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId, string? actor, CancellationToken cancellationToken)
+    public Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId, string? actor, CancellationToken cancellationToken) =>
+        StartRunAsync(spec, specText, inputs, runId, actor, RunEngine.Native, cancellationToken);
+
+    /// <summary>
+    /// <see cref="StartRunAsync(FlowSpec, string, JsonObject?, string?, string?, CancellationToken)"/> for the given engine: a
+    /// durable run's first effects are kept for its orchestration (<see cref="ApplyDurableStepAsync"/>), not dispatched.
+    /// </summary>
+    public async Task<string> StartRunAsync(FlowSpec spec, string specText, JsonObject? inputs, string? runId, string? actor, RunEngine engine, CancellationToken cancellationToken)
     {
         if (runId is not null && runId.StartsWith('$'))
         {
@@ -99,24 +106,24 @@ public sealed class RunProcessor
 
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync(specText, spec, cancellationToken);
-        await StartAsync(runId, specHash, new RunEvent.RunStarted(runId, spec, inputs, RunStateStore.SpecSource(specText)) { Actor = actor }, cancellationToken);
+        await StartAsync(runId, specHash, new RunEvent.RunStarted(runId, spec, inputs, RunStateStore.SpecSource(specText)) { Actor = actor }, engine, cancellationToken);
         return runId;
     }
 
     /// <summary>
     /// Creates a rerun of <paramref name="source"/> from <paramref name="fromNode"/> (checked with <see cref="RunRerun.Refusal"/>
-    /// first) on the source's current graph, committed like <see cref="StartRunAsync"/>; returns the new run's id.
+    /// first) on the source's current graph, committed like <see cref="StartRunAsync(FlowSpec, string, JsonObject?, string?, string?, RunEngine, CancellationToken)"/>; returns the new run's id.
     /// </summary>
-    public async Task<string> StartRerunAsync(RunState source, string fromNode, string? runId, string? actor, CancellationToken cancellationToken)
+    public async Task<string> StartRerunAsync(RunState source, string fromNode, string? runId, string? actor, RunEngine engine, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         runId ??= NewRunId();
         var specHash = await _states.PutSpecAsync((source.SpecSource ?? throw new ArgumentException($"run {source.RunId} has no spec document", nameof(source))).ToJsonString(), source.Spec, cancellationToken);
-        await StartAsync(runId, specHash, new RunEvent.RunRerunStarted(runId, source, fromNode) { Actor = actor }, cancellationToken);
+        await StartAsync(runId, specHash, new RunEvent.RunRerunStarted(runId, source, fromNode) { Actor = actor }, engine, cancellationToken);
         return runId;
     }
 
-    private async Task StartAsync(string runId, string specHash, RunEvent start, CancellationToken cancellationToken)
+    private async Task StartAsync(string runId, string specHash, RunEvent start, RunEngine engine, CancellationToken cancellationToken)
     {
         // The run's trace: this span, a child of the caller's (the API request that starts the run), else a new root.
         using var span = ActivityTelemetry.Source.StartActivity("start run");
@@ -126,8 +133,17 @@ public sealed class RunProcessor
         var workflow = new TagList { { ActivityTelemetry.WorkflowTag, decision.State.Spec.Name } };
         span?.SetTag(ActivityTelemetry.WorkflowTag, decision.State.Spec.Name);
         var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, trace, cancellationToken);
-        // Who started it is news; the start itself is not (a run without an actor starts without a $run entry).
-        AddOutboxAndHistory(rows, decision.Effects, decision.Transitions, 1, start.Actor is { } actor ? [(decision.State.Status, "started", null, actor)] : null);
+        var durableStep = engine == RunEngine.Durable ? 0L : (long?)null;
+        if (durableStep is { } step)
+        {
+            AddDurableStep(header, rows, step, decision.Effects);
+        }
+        else
+        {
+            AddOutbox(rows, decision.Effects);
+        }
+
+        AddHistory(rows, EpisodeDecisions.Started(decision, start.Actor), 1);
         if (await _store.Partitions.GetAsync(runId, RunRows.Header, cancellationToken) is not null)
         {
             throw new RunAlreadyExistsException(runId);
@@ -152,9 +168,14 @@ public sealed class RunProcessor
             throw new RunAlreadyExistsException(runId);
         }
 
-        _states.Remember(new StoredRun(decision.State, sequence, specHash, trace));
+        _states.Remember(new StoredRun(decision.State, sequence, specHash, trace, DurableStep: durableStep));
         ActivityTelemetry.RunsStarted.Add(1, workflow);
         CountFinished(null, decision.State);
+        if (durableStep is not null)
+        {
+            // Its orchestration takes the first effects as its step 0.
+            return;
+        }
 
         // No lease is held here, so the first work goes through the queue; the episodes that follow take the fast path.
         await DispatchAsync(runId, sequence, decision.Effects, urgent: false, local: null, trace, cancellationToken);
@@ -365,8 +386,9 @@ public sealed class RunProcessor
             // Carried results mean this runner held the lease since its own last commit: that commit is the run's state.
             var continuing = carried is not null ? _states.Cached(runId) : null;
             var run = continuing ?? await _states.LoadAsync(runId, ct);
-            if (run is null)
+            if (run is null || run.Engine == RunEngine.Durable)
             {
+                // A durable run's orchestration is its only writer (RunProcessor.Durable.cs).
                 return EpisodeOutcome.Nothing;
             }
 
@@ -458,13 +480,8 @@ public sealed class RunProcessor
             return EpisodeOutcome.Nothing;
         }
 
-        var state = run.State;
-        var effects = new List<Effect>();
-        var transitions = new List<NodeTransition>();
-        var notes = new List<(RunStatus Status, string Note, int? Revision, string? Actor)>();
-        var changed = new HashSet<string>(StringComparer.Ordinal);
+        var decisions = EpisodeDecisions.From(run.State);
         var consumed = new List<string>();
-        var mutations = new List<GraphMutation>();
         var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
         var urgent = false;
         foreach (var (key, evt, _) in inbox)
@@ -475,34 +492,22 @@ public sealed class RunProcessor
             // them: on a wide fan-out each episode's first completion spent the budget on the next dispatch page, so
             // the inbox grew to ~N rows and the run read O(N^2 / budget) inbox rows (bench/, docs/benchmarks.md).
             urgent |= MakesWorkReady(evt);
-            var decision = RunDecider.Decide(state, evt, Context(budget));
-            state = decision.State;
-            effects.AddRange(decision.Effects);
-            transitions.AddRange(evt.Actor is null ? decision.Transitions : decision.Transitions.Select(t => t with { Actor = evt.Actor }));
-            notes.AddRange(decision.RunNotes.Select(n => (decision.State.Status, n, decision.Mutation?.Revision, evt.Actor)));
-            changed.UnionWith(decision.ChangedNodes);
-            if (decision.Mutation is { } mutation)
-            {
-                mutations.Add(mutation);
-            }
-
+            budget -= decisions.Apply(evt, Context(budget));
             if (key is not null)
             {
                 consumed.Add(key);
             }
-
-            budget -= decision.Effects.Count(e => e is Effect.ScheduleActivity or Effect.ArmTimer);
         }
 
-        // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
-        var specHash = ReferenceEquals(run.State.Spec, state.Spec) ? run.SpecHash : await _states.PutSpecAsync(state.SpecSource!.ToJsonString(), state.Spec, ct);
-        var (header, rows) = await _states.DiffAsync(run.State, state, changed, specHash, run.Trace, ct);
+        var (header, rows, specHash) = await ChangeRowsAsync(run, decisions, ct);
         rows.AddRange(consumed.Select(key => new RowOperation.Delete(key)));
 
         // The outbox rows of the local work whose results this commit applies: folded in, not a batch of their own.
         rows.AddRange((carried?.Results.DoneOutboxKeys ?? []).Select(key => new RowOperation.Delete(key)));
-        rows.AddRange(mutations.Select(m => new RowOperation.Upsert(RunRows.Revision(m.Revision), RunJson.WriteMutation(m).ToJsonString())));
-        AddOutboxAndHistory(rows, effects, transitions, run.Sequence + 1, notes);
+        AddOutbox(rows, decisions.Effects);
+        AddHistory(rows, decisions, run.Sequence + 1);
+        var state = decisions.State;
+        var effects = decisions.Effects;
         long sequence;
         try
         {
@@ -610,24 +615,28 @@ public sealed class RunProcessor
     /// <summary>The node id of run-level history records (control commands applied or refused).</summary>
     public const string RunHistoryId = "$run";
 
-    private void AddOutboxAndHistory(List<RowOperation> ops, IReadOnlyList<Effect> effects, IReadOnlyList<NodeTransition> transitions, long sequence, IReadOnlyList<(RunStatus Status, string Note, int? Revision, string? Actor)>? notes = null)
+    /// <summary>The effects as outbox rows (the same effect id twice in one episode, e.g. two ContinueRun, is one effect).</summary>
+    private static void AddOutbox(List<RowOperation> ops, IReadOnlyList<Effect> effects)
     {
-        // The same effect id twice in one episode (e.g. two ContinueRun) is one effect.
         foreach (var effect in effects.GroupBy(e => e.EffectId).Select(g => g.Last()))
         {
             ops.Add(new RowOperation.Upsert(RunRows.Outbox(effect.EffectId), RunJson.WriteEffect(effect).ToJsonString()));
         }
+    }
 
+    /// <summary>The episode's history rows, numbered by the sequence its commit reaches.</summary>
+    private void AddHistory(List<RowOperation> ops, EpisodeDecisions decisions, long sequence)
+    {
         // Pending -> Ready is bookkeeping, not news; the rest of an episode's transitions share a few history rows
         // (a row per transition would be most of the rows an episode writes).
         var at = RunJson.Time(_time.GetUtcNow());
-        var records = transitions
+        var records = decisions.Transitions
             .Where(t => t.To != NodeStatus.Ready)
             .Select(t => WithActor(new JsonObject
             {
                 ["at"] = at, ["nodeId"] = t.NodeId, ["from"] = t.From.ToString(), ["to"] = t.To.ToString(), ["attempt"] = t.Attempt, ["detail"] = t.Detail,
             }, t.Actor))
-            .Concat((notes ?? []).Select(n => WithActor(new JsonObject
+            .Concat(decisions.Notes.Select(n => WithActor(new JsonObject
             {
                 ["at"] = at, ["nodeId"] = RunHistoryId, ["from"] = null, ["to"] = n.Status.ToString(), ["attempt"] = 0, ["detail"] = n.Note,
                 ["revision"] = n.Revision,
@@ -638,6 +647,20 @@ public sealed class RunProcessor
         {
             ops.Add(new RowOperation.Insert(RunRows.History(sequence, i), new JsonObject { ["transitions"] = new JsonArray(records[i]) }.ToJsonString()));
         }
+    }
+
+    /// <summary>
+    /// The rows that turn <paramref name="run"/> into the decisions' state: changed nodes, header, mutation log (and the
+    /// spec text of a patched graph, stored first).
+    /// </summary>
+    private async Task<(JsonObject Header, List<RowOperation> Rows, string SpecHash)> ChangeRowsAsync(StoredRun run, EpisodeDecisions decisions, CancellationToken ct)
+    {
+        // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
+        var state = decisions.State;
+        var specHash = ReferenceEquals(run.State.Spec, state.Spec) ? run.SpecHash : await _states.PutSpecAsync(state.SpecSource!.ToJsonString(), state.Spec, ct);
+        var (header, rows) = await _states.DiffAsync(run.State, state, decisions.Changed, specHash, run.Trace, ct);
+        rows.AddRange(decisions.Mutations.Select(m => new RowOperation.Upsert(RunRows.Revision(m.Revision), RunJson.WriteMutation(m).ToJsonString())));
+        return (header, rows, specHash);
     }
 
     /// <summary>A history record with its <c>actor</c> when a command caused it (the engine's own transitions have none).</summary>

@@ -17,6 +17,9 @@ internal static class RunRows
 
     public const string RevisionPrefix = "rev|";
 
+    /// <summary>A durable run's last orchestration step: its number and the effects it decided (see RunProcessor.Durable.cs).</summary>
+    public const string DurableStep = "durable|step";
+
     public static string Node(string id) => NodePrefix + id;
 
     /// <summary>The mutation-log row of graph revision <paramref name="revision"/>.</summary>

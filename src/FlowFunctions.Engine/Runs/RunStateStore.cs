@@ -17,7 +17,12 @@ namespace FlowFunctions.Engine.Runs;
 /// <param name="SpecHash">The artifact hash of the spec text.</param>
 /// <param name="Trace">The run's trace context (<see cref="RunTrace"/>); none for runs started before it was stored.</param>
 /// <param name="PendingCommit">When a writer crashed in the middle of a chunked commit: its journal and progress.</param>
-internal sealed record StoredRun(RunState State, long Sequence, string SpecHash, ActivityContext Trace, JsonObject? PendingCommit = null);
+/// <param name="DurableStep">For a run the Durable Task engine drives, the last orchestration step committed; null for a native run.</param>
+internal sealed record StoredRun(RunState State, long Sequence, string SpecHash, ActivityContext Trace, JsonObject? PendingCommit = null, long? DurableStep = null)
+{
+    /// <summary>Which engine drives the run.</summary>
+    public RunEngine Engine => DurableStep is null ? RunEngine.Native : RunEngine.Durable;
+}
 
 /// <summary>
 /// Maps a <see cref="RunState"/> to the rows of its partition and back. Writes are deltas: only nodes and map
@@ -163,7 +168,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             RerunOf = head["rerunOf"] is JsonObject rerunOf ? new RerunSource(rerunOf["runId"]!.GetValue<string>(), rerunOf["fromNode"]!.GetValue<string>()) : null,
         };
         var pending = head["pendingCommit"]?.AsObject().DeepClone().AsObject();
-        var loaded = new StoredRun(state, sequence, specHash, RunTrace.Read(head), pending);
+        var loaded = new StoredRun(state, sequence, specHash, RunTrace.Read(head), pending, head["durableStep"]?.GetValue<long>());
         if (pending is null)
         {
             Remember(loaded);

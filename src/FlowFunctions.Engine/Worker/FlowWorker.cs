@@ -616,18 +616,7 @@ public sealed class FlowWorker
             return;
         }
 
-        RunEvent result = outcome switch
-        {
-            ActivityOutcome.Succeeded s => new RunEvent.ActivitySucceeded(request.NodeId, request.Attempt, request.Incarnation, s.Output, s.Executions, s.FromCache),
-            ActivityOutcome.Parked p => new RunEvent.ActivityParked(request.NodeId, request.Attempt, request.Incarnation, p.BreakerKey, p.RetryAt, p.Executions),
-            ActivityOutcome.Failed f => new RunEvent.ActivityFailed(request.NodeId, request.Attempt, request.Incarnation, f.Message, f.Class, f.Executions)
-            {
-                Kind = f.Kind,
-                Status = f.Status,
-                RetryAfter = f.RetryAfter,
-            },
-            _ => throw new InvalidOperationException("unknown outcome"),
-        };
+        var result = outcome.ToEvent(request);
         item.Result = (RunJson.EventId(result), result);
     }
 
@@ -660,39 +649,16 @@ public sealed class FlowWorker
         }
     }
 
-    /// <summary>
-    /// The items whose attempt is the one the run is waiting for. The items of a message belong to one run, so their
-    /// node rows are read with one <see cref="IPartitionStore.GetManyAsync"/> (one request on Azure for up to 14 items,
-    /// where a point read per item was most of the requests per node on a wide fan-out).
-    /// </summary>
+    /// <summary>The items whose attempt is the one the run is waiting for (<see cref="CurrentAttempts"/>).</summary>
     private async Task<HashSet<WorkItem>> CurrentAttemptsAsync(IReadOnlyList<WorkItem> items, CancellationToken ct)
     {
-        var current = new HashSet<WorkItem>();
         if (items.Count == 0)
         {
-            return current;
+            return [];
         }
 
-        static string Key(ActivityRequest r) => MapChildId.TryParse(r.NodeId, out var mapId, out var index) ? RunRows.Child(mapId, index) : RunRows.Node(r.NodeId);
-        foreach (var run in items.GroupBy(i => i.Request.RunId, StringComparer.Ordinal))
-        {
-            var rows = await _store.Partitions.GetManyAsync(run.Key, [.. run.Select(i => Key(i.Request))], ct);
-            foreach (var item in run)
-            {
-                if (rows.TryGetValue(Key(item.Request), out var row))
-                {
-                    var node = JsonNode.Parse(row.Value)!;
-                    if (node["status"]!.GetValue<string>() == nameof(NodeStatus.Running)
-                        && node["attempt"]!.GetValue<int>() == item.Request.Attempt
-                        && node["incarnation"]!.GetValue<int>() == item.Request.Incarnation)
-                    {
-                        current.Add(item);
-                    }
-                }
-            }
-        }
-
-        return current;
+        var current = await CurrentAttempts.FindAsync(_store.Partitions, items.Select(i => i.Request), ct);
+        return [.. items.Where(i => current.Contains(i.Request))];
     }
 
     private async Task HousekeepingLoopAsync(CancellationToken stop)

@@ -1,4 +1,5 @@
 using FlowFunctions.Engine;
+using FlowFunctions.Engine.Durable;
 using FlowFunctions.Storage;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +25,7 @@ internal static class ApiServiceCollectionExtensions
         {
             var options = provider.GetRequiredService<IOptions<FlowHostOptions>>().Value;
             var engineOptions = new EngineOptions { RunRetention = options.RunRetention };
-            return FlowEngine.Create(provider.GetRequiredService<IFlowStore>(), engineOptions, time: provider.GetRequiredService<TimeProvider>(), configureActivities: activities =>
+            var engine = FlowEngine.Create(provider.GetRequiredService<IFlowStore>(), engineOptions, time: provider.GetRequiredService<TimeProvider>(), configureActivities: activities =>
             {
                 foreach (var host in options.AllowedHosts)
                 {
@@ -36,6 +37,13 @@ internal static class ApiServiceCollectionExtensions
                 var configuration = provider.GetRequiredService<IConfiguration>();
                 activities.Http.Secrets = name => configuration[Engine.Activities.HttpActivityOptions.SecretsSection + ":" + name];
             });
+            if (FlowStores.IsConnectionString(options.Store))
+            {
+                // Commands reach durable runs through their orchestrations whichever engine this host starts runs on.
+                DurableRunHost.Create(engine, options.Store, startRuns: options.Engine == "durable", loggers: provider.GetRequiredService<ILoggerFactory>());
+            }
+
+            return engine;
         });
         services.AddSingleton<WorkflowRegistry>();
         services.AddSingleton<Functions.IWorkflowCatalog>(provider => provider.GetRequiredService<WorkflowRegistry>());

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace FlowFunctions.Host.Api;
 
-/// <summary>The host's settings: configuration section <c>FlowFunctions</c>, and the switches <c>--store</c>, <c>--dev</c>, <c>--no-worker</c>, <c>--api-key</c>.</summary>
+/// <summary>The host's settings: configuration section <c>FlowFunctions</c>, and the switches <c>--store</c>, <c>--engine</c>, <c>--dev</c>, <c>--no-worker</c>, <c>--api-key</c>.</summary>
 public sealed class FlowHostOptions
 {
     /// <summary>The configuration section.</summary>
@@ -10,6 +10,12 @@ public sealed class FlowHostOptions
 
     /// <summary>A SQLite file path, or an Azure Storage connection string (anything with <c>name=value</c>).</summary>
     public string Store { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The engine of the runs this host starts and of its in-process worker: <c>native</c> (default) or <c>durable</c>
+    /// (Durable Task orchestrations; an Azure Storage store). Commands reach runs of either engine.
+    /// </summary>
+    public string Engine { get; set; } = "native";
 
     /// <summary>Bearer keys the API accepts with the admin role (actor <c>key:ApiKeys[i]</c>). A key (here or in <see cref="Keys"/>) is required unless <see cref="Dev"/> or under the Functions host.</summary>
     public IList<string> ApiKeys { get; } = [];

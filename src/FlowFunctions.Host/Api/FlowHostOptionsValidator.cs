@@ -17,6 +17,15 @@ internal sealed class FlowHostOptionsValidator(IConfiguration configuration, IHo
             failures.Add("no store: pass --store <sqlite file | Azure Storage connection string> or set FlowFunctions:Store");
         }
 
+        if (options.Engine is not ("native" or "durable"))
+        {
+            failures.Add($"--engine (FlowFunctions:Engine) must be native or durable, not '{options.Engine}'");
+        }
+        else if (options.Engine == "durable" && !string.IsNullOrWhiteSpace(options.Store) && !Storage.FlowStores.IsConnectionString(options.Store))
+        {
+            failures.Add("--engine durable needs an Azure Storage store (a connection string such as UseDevelopmentStorage=true); the embedded SQLite store runs the native engine only");
+        }
+
         if (options.ApiKeys.Any(k => string.IsNullOrWhiteSpace(k) || k.Trim().Length < MinimumKeyLength))
         {
             failures.Add($"every API key (FlowFunctions:ApiKeys, --api-key) must be at least {MinimumKeyLength} characters");

@@ -26,11 +26,12 @@ internal static class HostCommandLine
                 case "--no-worker":
                     result.Add($"--{FlowHostOptions.Section}:NoWorker={inlineValue ?? "true"}");
                     break;
-                case "--store" or "--api-key" or "--allow-host":
+                case "--store" or "--api-key" or "--allow-host" or "--engine":
                     var value = inlineValue ?? (i + 1 < args.Length ? args[++i] : string.Empty);
                     var key = name switch
                     {
                         "--store" => "Store",
+                        "--engine" => "Engine",
                         "--api-key" => "ApiKeys:" + (keys++).ToString(CultureInfo.InvariantCulture),
                         _ => "AllowedHosts:" + (hosts++).ToString(CultureInfo.InvariantCulture),
                     };

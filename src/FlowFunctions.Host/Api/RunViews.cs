@@ -25,6 +25,7 @@ internal static class RunViews
         document["completedAt"] = Time(state.CompletedAt);
         document["graphRevision"] = state.GraphRevision;
         document["specHash"] = snapshot.SpecHash;
+        document["engine"] = snapshot.Engine == RunEngine.Durable ? "durable" : "native";
         document["specUrl"] = ArtifactPath(snapshot.SpecHash);
         document["inputs"] = state.Inputs.DeepClone();
         return document;

@@ -1,0 +1,192 @@
+using System.Text.Json.Nodes;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using DurableTask.Core.Exceptions;
+using FlowFunctions.Core.Runs;
+using FlowFunctions.Engine.Runs;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using FlowFunctions.Storage;
+
+namespace FlowFunctions.Engine.Durable;
+
+/// <summary>
+/// The Durable Task engine over one storage account: DTFx's Azure Storage provider (Azurite locally) with our
+/// orchestration and activities adapted through the Durable Task SDK's shims. As the engine's
+/// <see cref="IDurableRunDriver"/> it starts runs' orchestrations and raises commands on them; <see cref="StartWorkerAsync"/>
+/// also works the task hub's orchestrations and activities in this process.
+/// </summary>
+public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
+{
+    private static readonly OrchestrationStatus[] KeepExisting =
+        [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.Completed, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Failed, OrchestrationStatus.Terminated, OrchestrationStatus.Canceled, OrchestrationStatus.Suspended];
+
+    private static readonly OrchestrationStatus[] Unfinished = [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Suspended];
+
+    /// <summary>How long a command to a finished run waits for its orchestration to complete before it starts a new generation.</summary>
+    private static readonly TimeSpan FinishWait = TimeSpan.FromSeconds(30);
+
+    private readonly FlowEngine _engine;
+    private readonly DurableRunOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly Lazy<AzureStorageOrchestrationService> _service;
+    private readonly Lazy<TaskHubClient> _client;
+    private TaskHubWorker? _worker;
+
+    private DurableRunHost(FlowEngine engine, Func<AzureStorageOrchestrationService> service, DurableRunOptions options, ILoggerFactory loggers)
+    {
+        _engine = engine;
+        _options = options;
+        _loggers = loggers;
+        _service = new Lazy<AzureStorageOrchestrationService>(service);
+        _client = new Lazy<TaskHubClient>(() => new TaskHubClient(_service.Value, loggerFactory: loggers));
+    }
+
+    /// <summary>
+    /// The durable engine over the Azure store <paramref name="store"/> (the connection string the engine's store was
+    /// opened with; its <c>NamePrefix=</c>, when there is one, prefixes the task hub's name) as <paramref name="engine"/>'s
+    /// durable driver (<see cref="FlowEngine.UseDurable"/>; disposing the engine disposes this host): commands to durable
+    /// runs go through it, and with <paramref name="startRuns"/> the engine's new runs are durable. Nothing is sent until
+    /// used.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="store"/> is a SQLite file: the durable engine needs Azure Storage.</exception>
+    public static DurableRunHost Create(FlowEngine engine, string store, bool startRuns, DurableRunOptions? options = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var (connectionString, prefix) = FlowStores.AzureAccount(store);
+        options ??= new DurableRunOptions();
+        loggers ??= NullLoggerFactory.Instance;
+        // Built on first use: a process that only reads runs never opens the task hub (nor needs its account to be keyed).
+        AzureStorageOrchestrationService Service() => new(new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = prefix + options.TaskHubName,
+            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+            PartitionCount = options.PartitionCount,
+            MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
+            MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
+            ControlQueueVisibilityTimeout = options.MessageVisibility,
+            WorkItemQueueVisibilityTimeout = options.MessageVisibility,
+
+            // The table partition manager (Durable Functions' default since 3.x) takes leases of any length, where blob
+            // leases are 15-60 s.
+            UseTablePartitionManagement = true,
+            LeaseInterval = options.PartitionLease,
+            LeaseRenewInterval = options.PartitionLease / 3,
+            LeaseAcquireInterval = options.PartitionLease / 3,
+            LoggerFactory = loggers,
+        });
+        var host = new DurableRunHost(engine, Service, options, loggers);
+        engine.UseDurable(host, startRuns);
+        return host;
+    }
+
+    /// <summary>Creates the task hub's queues, tables and containers when they do not exist.</summary>
+    public Task CreateTaskHubAsync() => _service.Value.CreateIfNotExistsAsync();
+
+    /// <summary>Works the task hub's orchestrations and activities in this process until disposed.</summary>
+    public async Task StartWorkerAsync()
+    {
+        if (_worker is not null)
+        {
+            return;
+        }
+
+        await CreateTaskHubAsync();
+        var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions(), _loggers);
+        var activities = new FlowActivities(_engine);
+        var worker = new TaskHubWorker(_service.Value, _loggers);
+        worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(FlowRunOrchestration.Name, () =>
+            shims.CreateOrchestration<string, string>(FlowRunOrchestration.Name, (context, input) => FlowRunOrchestration.RunAsync(context, input, _options))));
+        worker.AddTaskActivities(
+            new Creator<TaskActivity>(FlowActivities.StepName, () => shims.CreateActivity<JsonObject, JsonObject>(FlowActivities.StepName, (_, input) => activities.Step(input))),
+            new Creator<TaskActivity>(FlowActivities.ExecuteName, () => shims.CreateActivity<JsonObject, JsonObject>(FlowActivities.ExecuteName, (_, input) => activities.Execute(input))));
+        await worker.StartAsync();
+        _worker = worker;
+    }
+
+    /// <inheritdoc/>
+    public async Task StartAsync(string runId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.Value.CreateOrchestrationInstanceAsync(FlowRunOrchestration.Name, string.Empty, runId, new FlowRunOrchestration.Generation(runId, 0, null).ToJson(), tags: null, dedupeStatuses: KeepExisting);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            // Started before (a repeated start of the same run id keeps the first orchestration).
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A finished run's orchestration has completed, and events raised on it would be dropped; the one command a finished
+    /// run takes (a redrive) starts a new generation of its orchestration instead, which applies it as its first step.
+    /// </remarks>
+    public async Task SendAsync(string runId, RunEvent command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (await _engine.Processor.States.LoadAsync(runId, cancellationToken) is { State.IsTerminal: true, DurableStep: { } step })
+        {
+            // The orchestration returns right after the step that finished the run; an event raised before it has would be lost.
+            await WaitUntilFinishedAsync(runId, cancellationToken);
+            var restart = new FlowRunOrchestration.Generation(runId, step, null) { Events = [command] };
+            try
+            {
+                await _client.Value.CreateOrchestrationInstanceAsync(FlowRunOrchestration.Name, string.Empty, runId, restart.ToJson(), tags: null, dedupeStatuses: Unfinished);
+                return;
+            }
+            catch (OrchestrationAlreadyExistsException)
+            {
+                // Restarted meanwhile by another command: that generation takes this one as an event.
+            }
+        }
+
+        await _client.Value.RaiseEventAsync(new OrchestrationInstance { InstanceId = runId }, FlowRunOrchestration.EventName, RunJson.WriteEvent(command).ToJsonString());
+    }
+
+    private async Task WaitUntilFinishedAsync(string runId, CancellationToken cancellationToken)
+    {
+        var started = _engine.Time.GetTimestamp();
+        while ((await _client.Value.GetOrchestrationStateAsync(runId))?.OrchestrationStatus is OrchestrationStatus.Running or OrchestrationStatus.Pending
+            && _engine.Time.GetElapsedTime(started) < FinishWait)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _engine.Time, cancellationToken);
+        }
+    }
+
+    /// <summary>The orchestration's runtime status (Running, Completed, ContinuedAsNew, ...), or null when there is none.</summary>
+    public async Task<string?> GetOrchestrationStatusAsync(string runId) =>
+        (await _client.Value.GetOrchestrationStateAsync(runId))?.OrchestrationStatus.ToString();
+
+    /// <summary>Stops working the task hub in this process (what is in flight is abandoned to its lock timeout, as in a crash).</summary>
+    public async Task StopWorkerAsync()
+    {
+        if (_worker is { } worker)
+        {
+            _worker = null;
+            await worker.StopAsync(isForced: true);
+            worker.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopWorkerAsync();
+
+    private sealed class Creator<T> : ObjectCreator<T>
+    {
+        private readonly Func<T> _create;
+
+        public Creator(string name, Func<T> create)
+        {
+            Name = name;
+            Version = string.Empty;
+            _create = create;
+        }
+
+        // A new shim per call: DTFx keeps per-execution state in the object it is given.
+        public override T Create() => _create();
+    }
+}
