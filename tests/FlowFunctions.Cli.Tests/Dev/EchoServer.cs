@@ -43,7 +43,7 @@ internal sealed class EchoServer : IDisposable
             }
 
             using var reader = new StreamReader(context.Request.InputStream);
-            var request = new Request(context.Request.Url, context.Request.Headers, await reader.ReadToEndAsync());
+            var request = new Request(context.Request.HttpMethod, context.Request.Url, context.Request.Headers, await reader.ReadToEndAsync());
             Requests.Enqueue(request);
             var (status, location, body) = _answer(request);
             context.Response.StatusCode = status;
@@ -67,4 +67,4 @@ internal sealed class EchoServer : IDisposable
 }
 
 /// <summary>A request the server received.</summary>
-internal sealed record Request(Uri? Url, System.Collections.Specialized.NameValueCollection Headers, string Body);
+internal sealed record Request(string Method, Uri? Url, System.Collections.Specialized.NameValueCollection Headers, string Body);
