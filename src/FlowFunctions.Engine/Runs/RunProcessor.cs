@@ -157,9 +157,10 @@ public sealed partial class RunProcessor
         {
             sequence = await CommitAsync(runId, 0, header, rows, cancellationToken);
         }
-        catch (BatchConflictException ex) when (ex.Key == RunRows.Sequence(1))
+        catch (BatchConflictException ex) when (ex.Kind == ConflictKind.AlreadyExists)
         {
-            // Lost a race for the same id: put the winner's summary back.
+            // Lost a race for the same id: put the winner's summary back. A start only inserts rows that a competing start
+            // of the same id inserts too, and a store reports the first that fails: the history row comes before seq|1.
             if ((await _states.LoadAsync(runId, cancellationToken))?.State is { } winner)
             {
                 await UpdateIndexAsync(winner, cancellationToken);
