@@ -1,18 +1,28 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using FlowFunctions.Storage.Azure;
 
 namespace FlowFunctions.Bench;
 
 /// <summary>
 /// Makes sure an Azurite answers for <c>--azurite</c> runs: nothing to do with FLOWFUNCTIONS_BENCH_AZURE set or when
-/// ports 10000-10002 already answer (that Azurite is used and left running); otherwise starts one with
-/// <c>scripts/azurite.sh start</c> and stops it (and its data folder) when disposed.
+/// its ports already answer (that Azurite is used and left running); otherwise starts one with
+/// <c>scripts/azurite.sh start</c> and stops it (and its data folder) when disposed. The ports are 10000-10002, or
+/// FLOWFUNCTIONS_AZURITE_PORT_BASE and the next two, as for scripts/azurite.sh and ./test.sh (so a bench does not
+/// take the ports of another checkout's Azurite).
 /// </summary>
 internal sealed class AzuriteProcess : IAsyncDisposable
 {
     private readonly string? _root;
 
     private AzuriteProcess(string? root) => _root = root;
+
+    /// <summary>The Blob port; Queue and Table follow at +1 and +2.</summary>
+    public static int PortBase { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("FLOWFUNCTIONS_AZURITE_PORT_BASE"), out var portBase) ? portBase : DevelopmentStorage.DefaultBlobPort;
+
+    /// <summary>The connection string of the Azurite on <see cref="PortBase"/>.</summary>
+    public static string ConnectionString => DevelopmentStorage.ConnectionString(PortBase, PortBase + 1, PortBase + 2);
 
     public static async Task<AzuriteProcess> EnsureAsync()
     {
@@ -22,9 +32,9 @@ internal sealed class AzuriteProcess : IAsyncDisposable
             return new AzuriteProcess(null);
         }
 
-        if (await AnswersAsync(10000) && await AnswersAsync(10001) && await AnswersAsync(10002))
+        if (await AnswersAsync(PortBase) && await AnswersAsync(PortBase + 1) && await AnswersAsync(PortBase + 2))
         {
-            Console.Error.WriteLine("using the Azurite already listening on 127.0.0.1:10000-10002");
+            Console.Error.WriteLine($"using the Azurite already listening on 127.0.0.1:{PortBase}-{PortBase + 2}");
             return new AzuriteProcess(null);
         }
 

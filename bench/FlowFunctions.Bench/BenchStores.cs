@@ -13,13 +13,17 @@ internal sealed class BenchStores : IAsyncDisposable
 {
     private readonly string? _path;
 
-    private BenchStores(CountingFlowStore counted, IFlowStore poll, HttpCountingPolicy? http, string? path)
+    private BenchStores(CountingFlowStore counted, IFlowStore poll, HttpCountingPolicy? http, string? path, string? azureStore = null)
     {
         Counted = counted;
         Poll = poll;
         Http = http;
         _path = path;
+        AzureStore = azureStore;
     }
+
+    /// <summary>On Azure, the store as a connection string with its name prefix (what the durable engine opens its task hub from).</summary>
+    public string? AzureStore { get; }
 
     public CountingFlowStore Counted { get; }
 
@@ -40,7 +44,7 @@ internal sealed class BenchStores : IAsyncDisposable
         var http = new HttpCountingPolicy();
         var counted = new AzureFlowStore(Scenarios.AzureConnectionString, TimeProvider.System, new AzureFlowStoreOptions { NamePrefix = prefix, AdditionalPolicies = [http] });
         var poll = new AzureFlowStore(Scenarios.AzureConnectionString, TimeProvider.System, new AzureFlowStoreOptions { NamePrefix = prefix });
-        return new BenchStores(new CountingFlowStore(counted), poll, http, null);
+        return new BenchStores(new CountingFlowStore(counted), poll, http, null, Scenarios.AzureConnectionString.TrimEnd(';') + ";NamePrefix=" + prefix);
     }
 
     public async ValueTask DisposeAsync()

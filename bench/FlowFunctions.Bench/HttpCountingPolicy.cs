@@ -72,19 +72,16 @@ internal sealed class HttpCountingPolicy : HttpPipelinePolicy
     private static string Service(Uri uri)
     {
         var host = uri.Host;
-        if (host.Contains(".table.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuritePortBase + 2)
+        if (host.Contains(".table.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuriteProcess.PortBase + 2)
         {
             return "table";
         }
 
-        if (host.Contains(".queue.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuritePortBase + 1)
+        if (host.Contains(".queue.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuriteProcess.PortBase + 1)
         {
             return "queue";
         }
 
-        return host.Contains(".blob.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuritePortBase ? "blob" : "other";
+        return host.Contains(".blob.", StringComparison.OrdinalIgnoreCase) || uri.Port == AzuriteProcess.PortBase ? "blob" : "other";
     }
-
-    private static readonly int AzuritePortBase =
-        int.TryParse(Environment.GetEnvironmentVariable("FLOWFUNCTIONS_AZURITE_PORT_BASE"), out var portBase) ? portBase : 10000;
 }

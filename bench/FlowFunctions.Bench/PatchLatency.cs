@@ -23,13 +23,14 @@ internal static class PatchLatency
     private const int InFlight = 6;
     private const int BackgroundWidth = 200;
 
-    public static async Task<int> RunChildAsync(int samples, bool azure)
+    public static async Task<int> RunChildAsync(int samples, bool azure, string engineKind)
     {
         await using var stores = BenchStores.Open(azure, "latency");
-        await using var engine = FlowEngine.Create(stores.Counted);
+        await using var engine = BenchEngine.Create(stores, engineKind);
+        await BenchEngine.PrepareAsync(engine);
         using var probe = new HandlerProbe();
         using var stop = new CancellationTokenSource();
-        var worker = Task.Run(() => engine.CreateWorker().RunAsync(stop.Token));
+        var worker = BenchEngine.WorkAsync(engine, stop.Token);
 
         _ = await MeasureAsync(engine, probe, Math.Min(samples, 10));
         var idle = await MeasureAsync(engine, probe, samples);
@@ -46,6 +47,7 @@ internal static class PatchLatency
         var result = new JsonObject
         {
             ["store"] = azure ? "azure" : "sqlite",
+            ["engine"] = engineKind,
             ["samples"] = samples,
             ["idle"] = idle,
             ["busy"] = busy,

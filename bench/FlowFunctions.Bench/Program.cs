@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using System.Text.Json.Nodes;
 using FlowFunctions.Bench;
 
-// Usage: dotnet run -c Release --project bench/FlowFunctions.Bench [-- --quick] [-- --azurite [--large N]] [-- --scenario kind:size [--azurite]]
+// Usage: dotnet run -c Release --project bench/FlowFunctions.Bench [-- --quick] [-- --azurite [--large N]] [-- --scenario kind:size [--azurite] [--engine e]]
+//        dotnet run -c Release --project bench/FlowFunctions.Bench -- --engine native|durable|both [--quick] [--large N] (EngineComparison.cs)
 // (kind: baseline, fanout, map, chain, or latency with size = samples: patch/raise -> activity start, PatchLatency.cs)
 // Without --scenario, runs every scenario in its own child process (so that peak memory is per scenario) and prints
 // a table and the target verdicts. --json FILE also writes the raw results. --azurite runs the same scenarios on the
@@ -17,7 +16,12 @@ using FlowFunctions.Bench;
 var azure = args.Contains("--azurite");
 if (args.Length >= 2 && args[0] == "--scenario")
 {
-    return await Scenarios.RunChildAsync(args[1], azure);
+    return await Scenarios.RunChildAsync(args[1], azure, BenchEngine.FromArgs(args));
+}
+
+if (args.SkipWhile(a => a != "--engine").Skip(1).FirstOrDefault() is { } engines)
+{
+    return await EngineComparison.RunAsync(engines, args);
 }
 
 var quick = args.Contains("--quick");
@@ -41,12 +45,12 @@ var results = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
 foreach (var scenario in plan)
 {
     Console.Error.WriteLine($"running {scenario} ...");
-    results[scenario] = await RunChildAsync(scenario, azure);
+    results[scenario] = await ChildScenario.RunAsync(scenario, azure);
 }
 
 var latencyScenario = $"latency:{(quick ? 20 : azure ? 30 : 100)}";
 Console.Error.WriteLine($"running {latencyScenario} ...");
-var latency = await RunChildAsync(latencyScenario, azure);
+var latency = await ChildScenario.RunAsync(latencyScenario, azure);
 results[latencyScenario] = latency;
 
 if (jsonOut is not null)
@@ -172,28 +176,3 @@ foreach (var (name, pass, detail) in verdicts)
 }
 
 return 0;
-
-static async Task<JsonObject> RunChildAsync(string scenario, bool azure)
-{
-    var self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-    var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
-    if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-    {
-        // Launched as `dotnet FlowFunctions.Bench.dll`: re-invoke the same way.
-        start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-    }
-
-    start.ArgumentList.Add("--scenario");
-    start.ArgumentList.Add(scenario);
-    if (azure)
-    {
-        start.ArgumentList.Add("--azurite");
-    }
-
-    using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start child");
-    var output = await child.StandardOutput.ReadToEndAsync();
-    await child.WaitForExitAsync();
-    var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(Scenarios.ResultPrefix, StringComparison.Ordinal))
-        ?? throw new InvalidOperationException($"scenario {scenario} failed (exit {child.ExitCode}):\n{output}");
-    return JsonNode.Parse(line[Scenarios.ResultPrefix.Length..])!.AsObject();
-}

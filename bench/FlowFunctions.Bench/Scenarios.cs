@@ -18,34 +18,40 @@ internal static class Scenarios
 
     /// <summary>The Azure Storage account of <c>--azurite</c> runs: FLOWFUNCTIONS_BENCH_AZURE, else the local Azurite.</summary>
     public static string AzureConnectionString =>
-        Environment.GetEnvironmentVariable("FLOWFUNCTIONS_BENCH_AZURE") is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
+        Environment.GetEnvironmentVariable("FLOWFUNCTIONS_BENCH_AZURE") is { Length: > 0 } value ? value : AzuriteProcess.ConnectionString;
 
-    public static async Task<int> RunChildAsync(string scenario, bool azure)
+    public static async Task<int> RunChildAsync(string scenario, bool azure, string engine)
     {
         var parts = scenario.Split(':');
         var kind = parts[0];
         var size = int.Parse(parts[1], CultureInfo.InvariantCulture);
         if (kind == "latency")
         {
-            return await PatchLatency.RunChildAsync(size, azure);
+            return await PatchLatency.RunChildAsync(size, azure, engine);
+        }
+
+        if (kind == "storeops")
+        {
+            return azure ? await StoreOps.RunChildAsync(AzureConnectionString, size) : throw new ArgumentException("storeops measures the Azure store: add --azurite");
         }
 
         // Warm-up: the same shape at a small size in its own file (or name prefix), so that JIT and first-use costs do
         // not land in the measured run (they would flatter the larger size's ratio otherwise).
         var warmSize = kind == "chain" ? 20 : 100;
-        _ = kind == "baseline" ? await BaselineAsync(warmSize, azure) : await EngineAsync(kind, warmSize, azure);
+        _ = kind == "baseline" ? await BaselineAsync(warmSize, azure) : await EngineAsync(kind, warmSize, azure, engine);
         GC.Collect();
         GC.WaitForPendingFinalizers();
 
-        var result = kind == "baseline" ? await BaselineAsync(size, azure) : await EngineAsync(kind, size, azure);
+        var result = kind == "baseline" ? await BaselineAsync(size, azure) : await EngineAsync(kind, size, azure, engine);
         result["scenario"] = scenario;
+        result["engine"] = engine;
         result["store"] = azure ? "azure" : "sqlite";
         result["peakWorkingSetMB"] = PeakWorkingSetBytes() / (1024.0 * 1024.0);
         Console.WriteLine(ResultPrefix + result.ToJsonString());
         return 0;
     }
 
-    private static async Task<JsonObject> EngineAsync(string kind, int size, bool azure)
+    private static async Task<JsonObject> EngineAsync(string kind, int size, bool azure, string engineKind)
     {
         var text = kind switch
         {
@@ -64,7 +70,8 @@ internal static class Scenarios
             loadWatch.Stop();
 
             var counting = stores.Counted;
-            await using var engine = FlowEngine.Create(counting);
+            await using var engine = BenchEngine.Create(stores, engineKind);
+            await BenchEngine.PrepareAsync(engine);
 
             // Polling goes through a second, uncounted store on the same file (or prefix): a cheap header read, not engine work.
             var poll = stores.Poll;
@@ -74,7 +81,7 @@ internal static class Scenarios
             var before = counting.Counters.Snapshot();
             var httpBefore = stores.Http?.Snapshot();
             var watch = Stopwatch.StartNew();
-            var worker = Task.Run(() => engine.CreateWorker().RunAsync(stop.Token));
+            var worker = BenchEngine.WorkAsync(engine, stop.Token);
             var runId = await engine.StartRunAsync(spec, text, null);
             string status;
             while (true)

@@ -1,4 +1,8 @@
 using System.Text.Json.Nodes;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
@@ -62,7 +66,10 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
         AzureStorageOrchestrationService Service() => new(new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = prefix + options.TaskHubName,
-            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+            StorageAccountClientProvider = new StorageAccountClientProvider(
+                StorageServiceClientProvider.ForBlob(connectionString, WithPolicies(new BlobClientOptions(), options)),
+                StorageServiceClientProvider.ForQueue(connectionString, WithPolicies(new QueueClientOptions(), options)),
+                StorageServiceClientProvider.ForTable(connectionString, WithPolicies(new TableClientOptions(), options))),
             PartitionCount = options.PartitionCount,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
@@ -81,6 +88,17 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
         var host = new DurableRunHost(engine, Service, options, loggers);
         engine.UseDurable(host, startRuns);
         return host;
+    }
+
+    private static T WithPolicies<T>(T clientOptions, DurableRunOptions options)
+        where T : ClientOptions
+    {
+        foreach (var policy in options.AdditionalPolicies)
+        {
+            clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+
+        return clientOptions;
     }
 
     /// <summary>Creates the task hub's queues, tables and containers when they do not exist.</summary>

@@ -1,3 +1,5 @@
+using Azure.Core.Pipeline;
+
 namespace FlowFunctions.Engine.Durable;
 
 /// <summary>Tuning of the Durable Task engine (docs/architecture.md, "Two engines").</summary>
@@ -26,6 +28,9 @@ public sealed class DurableRunOptions
     /// crashed worker's partitions move to another worker this long after its last renewal. DTFx's default: 30 s.
     /// </summary>
     public TimeSpan PartitionLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pipeline policies added to DTFx's storage clients, once per attempt (the bench counts requests with one).</summary>
+    public IReadOnlyList<HttpPipelinePolicy> AdditionalPolicies { get; init; } = [];
 
     /// <summary>Activities one worker runs at once.</summary>
     public int MaxConcurrentActivities { get; set; } = 64;

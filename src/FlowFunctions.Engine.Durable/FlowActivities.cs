@@ -1,9 +1,15 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using FlowFunctions.Engine.Runs;
 
 namespace FlowFunctions.Engine.Durable;
 
-/// <summary>The two activities of a durable run: a step of its decisions, and one work item through the activity pipeline.</summary>
+/// <summary>
+/// The two activities of a durable run: a step of its decisions, and one work item through the activity pipeline. What
+/// they hand to the orchestration goes into its history, so an event or work item larger than the engine's inline limit
+/// (<see cref="EngineOptions.InlineValueLimitBytes"/>) travels as <c>{"ref": hash}</c> to its JSON in the artifact store,
+/// like a large node value in the run's rows; the other activity reads it back.
+/// </summary>
 internal sealed class FlowActivities(FlowEngine engine)
 {
     /// <summary>The step activity's name in the task hub.</summary>
@@ -12,38 +18,83 @@ internal sealed class FlowActivities(FlowEngine engine)
     /// <summary>The work item activity's name in the task hub.</summary>
     public const string ExecuteName = "FlowExecute";
 
+    private const string Ref = "ref";
+
     /// <summary>
     /// Applies a step's events and commits them (<see cref="RunProcessor.ApplyDurableStepAsync"/>). Input:
-    /// <c>{"runId","step","now","jitter","events":[...]}</c>; output: <c>{"effects":[...]}</c>.
+    /// <c>{"runId","step","now","jitter","events":[...]}</c>; output: <c>{"effects":[...]}</c>, a large work item as
+    /// <c>{"kind":"schedule","nodeId","attempt","incarnation","ref":hash}</c>.
     /// </summary>
     public async Task<JsonObject?> Step(JsonObject? input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var events = new List<Core.Runs.RunEvent>();
+        foreach (var evt in input["events"]!.AsArray())
+        {
+            events.Add(RunJson.ReadEvent(await InlineAsync(evt!.AsObject())));
+        }
+
         var effects = await engine.Processor.ApplyDurableStepAsync(
             input["runId"]!.GetValue<string>(),
             input["step"]!.GetValue<long>(),
-            [.. input["events"]!.AsArray().Select(e => RunJson.ReadEvent(e!.AsObject()))],
+            events,
             RunJson.ParseTime(input["now"]),
             input["jitter"]!.GetValue<double>(),
             CancellationToken.None);
-        return new JsonObject { ["effects"] = new JsonArray([.. effects.Select(e => (JsonNode)e.DeepClone())]) };
+        var forms = new JsonArray();
+        foreach (var effect in effects)
+        {
+            forms.Add(effect["kind"]!.GetValue<string>() == "schedule" ? await OutOfLineAsync(effect, ["kind", "nodeId", "attempt", "incarnation"]) : effect.DeepClone());
+        }
+
+        return new JsonObject { ["effects"] = forms };
     }
 
     /// <summary>
     /// Runs one work item (a work message of one item) through the activity executor, like a native worker: an item whose
     /// attempt is no longer the one its node waits for (cancelled, timed out, redriven) is not run. Output:
-    /// <c>{"event": {...}}</c>, or <c>{}</c> for a superseded item.
+    /// <c>{"event": {...}}</c> (or <c>{"event": {"ref": hash}}</c>), or <c>{}</c> for a superseded item.
     /// </summary>
     public async Task<JsonObject?> Execute(JsonObject? workMessage)
     {
         ArgumentNullException.ThrowIfNull(workMessage);
-        var request = RunJson.ReadWorkMessage(workMessage)[0];
+        var item = await InlineAsync(workMessage["items"]![0]!.AsObject());
+        var request = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(workMessage["runId"]!.GetValue<string>(), [item]))[0];
         if ((await CurrentAttempts.FindAsync(engine.Store.Partitions, [request], CancellationToken.None)).Count == 0)
         {
             return [];
         }
 
         var outcome = await engine.Executor.ExecuteAsync(request, CancellationToken.None);
-        return new JsonObject { ["event"] = RunJson.WriteEvent(outcome.ToEvent(request)) };
+        return new JsonObject { ["event"] = await OutOfLineAsync(RunJson.WriteEvent(outcome.ToEvent(request)), []) };
+    }
+
+    /// <summary><paramref name="value"/> itself when it is small, else its fields <paramref name="kept"/> and a reference to the whole.</summary>
+    private async Task<JsonObject> OutOfLineAsync(JsonObject value, string[] kept)
+    {
+        var json = value.ToJsonString();
+        if (Encoding.UTF8.GetByteCount(json) <= engine.Options.InlineValueLimitBytes)
+        {
+            return (JsonObject)value.DeepClone();
+        }
+
+        var reference = new JsonObject { [Ref] = await engine.Store.Artifacts.PutAsync(Encoding.UTF8.GetBytes(json), CancellationToken.None) };
+        foreach (var field in kept)
+        {
+            reference[field] = value[field]?.DeepClone();
+        }
+
+        return reference;
+    }
+
+    private async Task<JsonObject> InlineAsync(JsonObject value)
+    {
+        if (value[Ref]?.GetValue<string>() is not { } hash)
+        {
+            return value;
+        }
+
+        var bytes = await engine.Store.Artifacts.GetAsync(hash, CancellationToken.None) ?? throw new InvalidDataException($"artifact {hash} of a durable run's history is missing");
+        return JsonNode.Parse(bytes)!.AsObject();
     }
 }

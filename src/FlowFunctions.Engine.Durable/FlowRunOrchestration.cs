@@ -24,7 +24,8 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
     private readonly List<(Task<JsonObject> Task, JsonObject Work)> _activities = [];
     private readonly List<(Task Task, JsonObject Timer)> _timers = [];
     private readonly List<JsonObject> _held = [];
-    private readonly List<RunEvent> _events = [];
+    /// <summary>The next step's events in their JSON forms (a large one as a reference: the orchestration never reads them).</summary>
+    private readonly List<JsonObject> _events = [];
     private Task<string>? _external;
     private int _started;
 
@@ -36,7 +37,7 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
     {
         var runId = generation.RunId;
         var step = generation.Step;
-        _events.AddRange(generation.Events);
+        _events.AddRange(generation.Events.Select(RunJson.WriteEvent));
         if (_events.Count > 0)
         {
             step++;
@@ -89,7 +90,7 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
                 _timers.Add((context.CreateTimer(RunJson.ParseTime(effect["dueAt"]).UtcDateTime, CancellationToken.None), effect));
                 break;
             case "continue":
-                _events.Add(new RunEvent.ContinueRequested());
+                _events.Add(RunJson.WriteEvent(new RunEvent.ContinueRequested()));
                 break;
             case "complete":
                 return effect["status"]!.GetValue<string>();
@@ -117,29 +118,29 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
         {
             _timers.Remove(fired);
             var t = fired.Timer;
-            _events.Add(new RunEvent.TimerFired(t["nodeId"]!.GetValue<string>(), t["attempt"]!.GetValue<int>(), t["incarnation"]!.GetValue<int>(), Enum.Parse<TimerPurpose>(t["purpose"]!.GetValue<string>())));
+            _events.Add(RunJson.WriteEvent(new RunEvent.TimerFired(t["nodeId"]!.GetValue<string>(), t["attempt"]!.GetValue<int>(), t["incarnation"]!.GetValue<int>(), Enum.Parse<TimerPurpose>(t["purpose"]!.GetValue<string>()))));
         }
 
         while (_external!.IsCompleted)
         {
-            _events.Add(RunJson.ReadEvent(JsonNode.Parse(await _external)!.AsObject()));
+            _events.Add(JsonNode.Parse(await _external)!.AsObject());
             _external = context.WaitForExternalEvent<string>(EventName);
         }
     }
 
     /// <summary>An activity's run event, or null when the work item was superseded before it ran.</summary>
-    private static async Task<RunEvent?> ResultAsync((Task<JsonObject> Task, JsonObject Work) done)
+    private static async Task<JsonObject?> ResultAsync((Task<JsonObject> Task, JsonObject Work) done)
     {
         try
         {
-            return (await done.Task)["event"] is JsonObject evt ? RunJson.ReadEvent(evt) : null;
+            return (await done.Task)["event"]?.AsObject();
         }
         catch (TaskFailedException ex)
         {
             // The activity itself failed (not the handler: the executor reports those as outcomes), e.g. the store was
             // unreachable. Reported as a transient failure of the attempt, which the node's retry policy handles.
             var w = done.Work;
-            return new RunEvent.ActivityFailed(w["nodeId"]!.GetValue<string>(), w["attempt"]!.GetValue<int>(), w["incarnation"]!.GetValue<int>(), $"activity failed: {ex.FailureDetails.ErrorMessage}", ErrorClass.Transient);
+            return RunJson.WriteEvent(new RunEvent.ActivityFailed(w["nodeId"]!.GetValue<string>(), w["attempt"]!.GetValue<int>(), w["incarnation"]!.GetValue<int>(), $"activity failed: {ex.FailureDetails.ErrorMessage}", ErrorClass.Transient));
         }
     }
 
@@ -153,7 +154,7 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
             ["step"] = step,
             ["now"] = RunJson.Time(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero)),
             ["jitter"] = Jitter(context.NewGuid()),
-            ["events"] = new JsonArray([.. _events.Select(e => (JsonNode)RunJson.WriteEvent(e))]),
+            ["events"] = new JsonArray([.. _events.Select(e => (JsonNode)e.DeepClone())]),
         };
         _events.Clear();
         var result = await context.CallActivityAsync<JsonObject>(FlowActivities.StepName, input);

@@ -36,11 +36,14 @@ internal sealed class BothEngines : IAsyncDisposable
 
     public FlowEngine Engine { get; }
 
+    /// <summary>The account and task hub of the durable kind (for looking at DTFx's own records).</summary>
+    public (string Account, string Name)? TaskHub { get; private init; }
+
     /// <summary>The durable host, for the durable kind.</summary>
     public DurableRunHost? Host { get; }
 
     /// <summary>Opens the <paramref name="kind"/> engine on a fresh store and starts its worker.</summary>
-    public static async Task<BothEngines> StartAsync(string kind, EngineOptions? options = null)
+    public static async Task<BothEngines> StartAsync(string kind, EngineOptions? options = null, DurableRunOptions? durable = null)
     {
         var prefix = "e" + Guid.NewGuid().ToString("N")[..12];
         string? dir = null;
@@ -61,10 +64,10 @@ internal sealed class BothEngines : IAsyncDisposable
         var host = kind switch
         {
             "native" => null,
-            "durable" => DurableRunHost.Create(engine, azure!, startRuns: true, new DurableRunOptions { MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200) }),
+            "durable" => DurableRunHost.Create(engine, azure!, startRuns: true, durable ?? new DurableRunOptions { MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200) }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "native or durable"),
         };
-        var both = new BothEngines(engine, host, dir);
+        var both = new BothEngines(engine, host, dir) { TaskHub = azure is null ? null : (azure, prefix + (durable ?? new DurableRunOptions()).TaskHubName) };
         if (host is null)
         {
             both._worker = engine.CreateWorker().RunAsync(both._stop.Token);
@@ -120,6 +123,18 @@ internal sealed class BothEngines : IAsyncDisposable
         if (_dir is not null)
         {
             Directory.Delete(_dir, recursive: true);
+        }
+    }
+}
+
+/// <summary>A fact that needs an Azure Storage account (the durable engine does): skipped, with the way to run it, when none is configured.</summary>
+public sealed class AzureFactAttribute : FactAttribute
+{
+    public AzureFactAttribute()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(BothEngines.AzureVariable)))
+        {
+            Skip = $"needs Azurite: run ./test.sh (it starts Azurite and sets {BothEngines.AzureVariable})";
         }
     }
 }

@@ -17,6 +17,7 @@ internal sealed class StorageClients
     public StorageClients(StorageAccount account, TokenCredential? credential, AzureFlowStoreOptions options)
     {
         var tableOptions = Configure(new TableClientOptions(), options);
+        tableOptions.AddPolicy(new BatchBodyOncePolicy(), HttpPipelinePosition.PerCall);
         var queueOptions = Configure(new QueueClientOptions(), options);
         var blobOptions = Configure(new BlobClientOptions(), options);
 

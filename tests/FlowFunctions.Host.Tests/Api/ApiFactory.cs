@@ -11,6 +11,9 @@ public class ApiFactory : WebApplicationFactory<Program>
     /// <summary>The --store value.</summary>
     public virtual string Store => Path.Combine(_directory, "flow.db");
 
+    /// <summary>The --engine value: what the host starts its runs on and its worker works.</summary>
+    public virtual string Engine => "native";
+
     /// <summary>Configuration besides the store.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [new("FlowFunctions:Dev", "true")];
 
@@ -18,6 +21,7 @@ public class ApiFactory : WebApplicationFactory<Program>
     {
         Directory.CreateDirectory(_directory);
         builder.UseSetting("FlowFunctions:Store", Store);
+        builder.UseSetting("FlowFunctions:Engine", Engine);
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -49,12 +53,18 @@ public sealed class AuthApiFactory : ApiFactory
 }
 
 /// <summary>The host on Azurite (FLOWFUNCTIONS_TEST_AZURE), in a name prefix of its own.</summary>
-public sealed class AzureApiFactory : ApiFactory
+public class AzureApiFactory : ApiFactory
 {
     private readonly string _prefix = "api" + Guid.NewGuid().ToString("N")[..12];
 
     public override string Store =>
         (Environment.GetEnvironmentVariable(AzureFactAttribute.Variable) ?? "UseDevelopmentStorage=true").TrimEnd(';') + ";NamePrefix=" + _prefix;
+}
+
+/// <summary>The host on Azurite with <c>--engine durable</c>: its runs are Durable Task orchestrations, worked in the host.</summary>
+public sealed class DurableApiFactory : AzureApiFactory
+{
+    public override string Engine => "durable";
 }
 
 /// <summary>A fact that needs an Azure Storage account: skipped, with the way to run it, when none is configured.</summary>

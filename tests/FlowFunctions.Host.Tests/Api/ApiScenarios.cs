@@ -25,6 +25,7 @@ public abstract class ApiScenarios(ApiFactory factory)
         document["nodes"]!["each[2]"]!["status"]!.GetValue<string>().ShouldBe("Succeeded");
         document["graphRevision"]!.GetValue<int>().ShouldBe(1);
         document["specHash"]!.GetValue<string>().ShouldStartWith("sha256:");
+        document["engine"]!.GetValue<string>().ShouldBe(factory.Engine);
         document["startedAt"].ShouldNotBeNull();
         document["completedAt"].ShouldNotBeNull();
 

@@ -62,3 +62,28 @@ public sealed class AzuriteApiTests(AzureApiFactory factory) : ApiScenarios(fact
         }
     }
 }
+
+/// <summary>
+/// The same scenarios on the durable engine (the host with <c>--engine durable</c> on Azurite): a user cannot tell the
+/// engines apart from the API except by the run document's <c>engine</c>.
+/// </summary>
+public sealed class DurableApiTests(DurableApiFactory factory) : ApiScenarios(factory), IClassFixture<DurableApiFactory>
+{
+    [AzureFact]
+    public Task PostRun_YamlText_Returns202AndWorksTheRunToSuccess() => StartRunOfYamlText_WorksItToSuccess();
+
+    [AzureFact]
+    public Task PostRun_IdempotencyKey_SameRunOrConflict() => IdempotencyKey_SameRequestIsTheSameRun_OtherRequestIsAConflict();
+
+    [AzureFact]
+    public Task RerunRun_202WithLocation_404_400_409() => Rerun_StartsANewRunFromANode_WithLocation_AndRefusals();
+
+    [AzureFact]
+    public Task CancelRun_Cancels_ThenIs409() => Cancel_StopsARunningRun_ThenConflicts();
+
+    [AzureFact]
+    public Task RunControl_RedrivePauseResumeTerminate() => RunControl_RedriveAFailedNode_PauseResumeTerminate_AndRefusals();
+
+    [AzureFact]
+    public Task PatchRun_DryRun200_Invalid400_Stale409_Accepted202_Terminal409() => Patch_DryRunInvalidStaleAcceptedAndTerminal();
+}

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using FlowFunctions.Storage.Azure;
 using FlowFunctions.Storage.Tests.Contract;
 using global::Azure.Core;
@@ -110,6 +111,32 @@ public sealed class AzureSdkClientTests : IAsyncLifetime
         }
     }
 
+    [ContractFact]
+    public async Task Transaction_RetriedAfterATransportError_SendsTheSameBodyAgain_AndCommitsOnce()
+    {
+        // BatchBodyOncePolicy serializes a $batch body once, into a pooled buffer, before the retry policy: every attempt
+        // must still carry the whole body, and the buffer must outlive the retries.
+        var failFirst = new FailFirstBatchPolicy();
+        var storage = new AzuriteStorage();
+        var options = new AzureFlowStoreOptions { NamePrefix = storage.Prefix, AdditionalPolicies = [failFirst] };
+        await using var store = new AzureFlowStore(AzuriteStorage.ConnectionString, TimeProvider.System, options);
+        try
+        {
+            var value = new string('v', 40_000);
+            await store.Partitions.ExecuteAsync("run-1", [new RowOperation.Insert("a", value), new RowOperation.Upsert("b", "{}")], None);
+
+            failFirst.Bodies.Count.ShouldBe(2, "one failed attempt, one retry");
+            failFirst.Bodies[1].ShouldBe(failFirst.Bodies[0]);
+            Encoding.UTF8.GetString(failFirst.Bodies[1]).ShouldContain(value[..1000]);
+            (await store.Partitions.GetAsync("run-1", "a", None))!.Value.ShouldBe(value);
+            (await store.Partitions.QueryAsync("run-1", string.Empty, None)).Select(row => row.Key).ShouldBe(["a", "b"]);
+        }
+        finally
+        {
+            await storage.DeleteAsync();
+        }
+    }
+
     private static byte[] Bytes(int length, int seed = 1)
     {
         var bytes = new byte[length];
@@ -122,6 +149,30 @@ public sealed class AzureSdkClientTests : IAsyncLifetime
     {
         var list = await container.GetBlockBlobClient(blob).GetBlockListAsync(BlockListTypes.Committed, cancellationToken: None);
         return [.. list.Value.CommittedBlocks.Select(block => block.SizeLong)];
+    }
+
+    /// <summary>Records the body of every $batch attempt and fails the first one as a dropped connection would.</summary>
+    private sealed class FailFirstBatchPolicy : HttpPipelinePolicy
+    {
+        public List<byte[]> Bodies { get; } = [];
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => throw new NotSupportedException("the store calls async");
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (message.Request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal))
+            {
+                using var body = new MemoryStream();
+                await message.Request.Content!.WriteToAsync(body, message.CancellationToken);
+                Bodies.Add(body.ToArray());
+                if (Bodies.Count == 1)
+                {
+                    throw new IOException("connection reset (test)");
+                }
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
     }
 
     /// <summary>Records each request as "{method} {what}", coarse enough to read in an assertion.</summary>
