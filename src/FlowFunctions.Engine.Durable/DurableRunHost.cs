@@ -8,6 +8,7 @@ using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Engine.Runs;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.Logging;
@@ -19,7 +20,7 @@ namespace FlowFunctions.Engine.Durable;
 /// <summary>
 /// The Durable Task engine over one storage account: DTFx's Azure Storage provider (Azurite locally) with our
 /// orchestration and activities adapted through the Durable Task SDK's shims. As the engine's
-/// <see cref="IDurableRunDriver"/> it starts runs' orchestrations and raises commands on them; <see cref="StartWorkerAsync"/>
+/// <see cref="IDurableRunDriver"/> it starts runs' orchestrations and raises commands on them; <see cref="StartWorkerAsync()"/>
 /// also works the task hub's orchestrations and activities in this process.
 /// </summary>
 public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
@@ -105,7 +106,14 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
     public Task CreateTaskHubAsync() => _service.Value.CreateIfNotExistsAsync();
 
     /// <summary>Works the task hub's orchestrations and activities in this process until disposed.</summary>
-    public async Task StartWorkerAsync()
+    public Task StartWorkerAsync()
+    {
+        var activities = new FlowActivities(_engine);
+        return StartWorkerAsync((context, input) => FlowRunOrchestration.RunAsync(context, input, _options), activities.Step, activities.Execute);
+    }
+
+    /// <summary>Works the task hub with these implementations of the run orchestration and its activities (the Functions app's, in its tests).</summary>
+    internal async Task StartWorkerAsync(Func<TaskOrchestrationContext, string?, Task<string?>> orchestration, Func<JsonObject?, Task<JsonObject?>> step, Func<JsonObject?, Task<JsonObject?>> execute)
     {
         if (_worker is not null)
         {
@@ -114,13 +122,11 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
 
         await CreateTaskHubAsync();
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions(), _loggers);
-        var activities = new FlowActivities(_engine);
         var worker = new TaskHubWorker(_service.Value, _loggers);
-        worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(FlowRunOrchestration.Name, () =>
-            shims.CreateOrchestration<string, string>(FlowRunOrchestration.Name, (context, input) => FlowRunOrchestration.RunAsync(context, input, _options))));
+        worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(FlowRunOrchestration.Name, () => shims.CreateOrchestration<string, string>(FlowRunOrchestration.Name, orchestration)));
         worker.AddTaskActivities(
-            new Creator<TaskActivity>(FlowActivities.StepName, () => shims.CreateActivity<JsonObject, JsonObject>(FlowActivities.StepName, (_, input) => activities.Step(input))),
-            new Creator<TaskActivity>(FlowActivities.ExecuteName, () => shims.CreateActivity<JsonObject, JsonObject>(FlowActivities.ExecuteName, (_, input) => activities.Execute(input))));
+            new Creator<TaskActivity>(FlowActivities.StepName, () => shims.CreateActivity<JsonObject, JsonObject>(FlowActivities.StepName, (_, input) => step(input))),
+            new Creator<TaskActivity>(FlowActivities.ExecuteName, () => shims.CreateActivity<JsonObject, JsonObject>(FlowActivities.ExecuteName, (_, input) => execute(input))));
         await worker.StartAsync();
         _worker = worker;
     }

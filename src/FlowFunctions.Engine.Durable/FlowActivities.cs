@@ -10,7 +10,7 @@ namespace FlowFunctions.Engine.Durable;
 /// (<see cref="EngineOptions.InlineValueLimitBytes"/>) travels as <c>{"ref": hash}</c> to its JSON in the artifact store,
 /// like a large node value in the run's rows; the other activity reads it back.
 /// </summary>
-internal sealed class FlowActivities(FlowEngine engine)
+public sealed class FlowActivities(FlowEngine engine)
 {
     /// <summary>The step activity's name in the task hub.</summary>
     public const string StepName = "FlowStep";

@@ -13,7 +13,7 @@ namespace FlowFunctions.Engine.Durable;
 /// History holds events and effects, never the run's state; after <see cref="DurableRunOptions.ContinueAsNewAfter"/>
 /// activities and timers it drains its activities and continues as new, carrying the work it held back and its timers.
 /// </summary>
-internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, DurableRunOptions options)
+public sealed class FlowRunOrchestration
 {
     /// <summary>The orchestration's name in the task hub.</summary>
     public const string Name = "FlowRun";
@@ -21,6 +21,8 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
     /// <summary>The external event every command and raised event of a run arrives as (its data: the event's JSON).</summary>
     public const string EventName = "flow";
 
+    private readonly TaskOrchestrationContext _context;
+    private readonly DurableRunOptions _options;
     private readonly List<(Task<JsonObject> Task, JsonObject Work)> _activities = [];
     private readonly List<(Task Task, JsonObject Timer)> _timers = [];
     private readonly List<JsonObject> _held = [];
@@ -28,6 +30,12 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
     private readonly List<JsonObject> _events = [];
     private Task<string>? _external;
     private int _started;
+
+    private FlowRunOrchestration(TaskOrchestrationContext context, DurableRunOptions options)
+    {
+        _context = context;
+        _options = options;
+    }
 
     /// <summary>Runs a generation of the orchestration; the input is <see cref="Generation"/>'s JSON text.</summary>
     public static async Task<string?> RunAsync(TaskOrchestrationContext context, string? input, DurableRunOptions options) =>
@@ -44,7 +52,7 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
         }
 
         var effects = generation.Carried ?? await StepAsync(runId, step);
-        _external = context.WaitForExternalEvent<string>(EventName);
+        _external = _context.WaitForExternalEvent<string>(EventName);
         while (true)
         {
             foreach (var effect in effects)
@@ -55,10 +63,10 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
                 }
             }
 
-            var draining = _started >= options.ContinueAsNewAfter;
+            var draining = _started >= _options.ContinueAsNewAfter;
             if (_events.Count == 0 && draining && _activities.Count == 0 && !AnyCompleted())
             {
-                context.ContinueAsNew(new Generation(runId, step, [.. _held, .. _timers.Select(t => t.Timer)]).ToJson(), preserveUnprocessedEvents: true);
+                _context.ContinueAsNew(new Generation(runId, step, [.. _held, .. _timers.Select(t => t.Timer)]).ToJson(), preserveUnprocessedEvents: true);
                 return "continued";
             }
 
@@ -78,16 +86,16 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
     {
         switch (effect["kind"]!.GetValue<string>())
         {
-            case "schedule" when _started >= options.ContinueAsNewAfter:
+            case "schedule" when _started >= _options.ContinueAsNewAfter:
                 _held.Add(effect);
                 break;
             case "schedule":
                 _started++;
-                _activities.Add((context.CallActivityAsync<JsonObject>(FlowActivities.ExecuteName, RunJson.WriteWorkMessage(runId, [effect], default)), effect));
+                _activities.Add((_context.CallActivityAsync<JsonObject>(FlowActivities.ExecuteName, RunJson.WriteWorkMessage(runId, [effect], default)), effect));
                 break;
             case "timer":
                 _started++;
-                _timers.Add((context.CreateTimer(RunJson.ParseTime(effect["dueAt"]).UtcDateTime, CancellationToken.None), effect));
+                _timers.Add((_context.CreateTimer(RunJson.ParseTime(effect["dueAt"]).UtcDateTime, CancellationToken.None), effect));
                 break;
             case "continue":
                 _events.Add(RunJson.WriteEvent(new RunEvent.ContinueRequested()));
@@ -124,7 +132,7 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
         while (_external!.IsCompleted)
         {
             _events.Add(JsonNode.Parse(await _external)!.AsObject());
-            _external = context.WaitForExternalEvent<string>(EventName);
+            _external = _context.WaitForExternalEvent<string>(EventName);
         }
     }
 
@@ -152,12 +160,12 @@ internal sealed class FlowRunOrchestration(TaskOrchestrationContext context, Dur
         {
             ["runId"] = runId,
             ["step"] = step,
-            ["now"] = RunJson.Time(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero)),
-            ["jitter"] = Jitter(context.NewGuid()),
+            ["now"] = RunJson.Time(new DateTimeOffset(_context.CurrentUtcDateTime, TimeSpan.Zero)),
+            ["jitter"] = Jitter(_context.NewGuid()),
             ["events"] = new JsonArray([.. _events.Select(e => (JsonNode)e.DeepClone())]),
         };
         _events.Clear();
-        var result = await context.CallActivityAsync<JsonObject>(FlowActivities.StepName, input);
+        var result = await _context.CallActivityAsync<JsonObject>(FlowActivities.StepName, input);
         return [.. result["effects"]!.AsArray().Select(e => e!.AsObject())];
     }
 
