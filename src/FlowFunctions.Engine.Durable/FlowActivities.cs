@@ -59,7 +59,7 @@ public sealed class FlowActivities(FlowEngine engine)
     {
         ArgumentNullException.ThrowIfNull(workMessage);
         var item = await InlineAsync(workMessage["items"]![0]!.AsObject());
-        var request = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(workMessage["runId"]!.GetValue<string>(), [item]))[0];
+        var request = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(workMessage["runId"]!.GetValue<string>(), [item], RunTrace.Read(workMessage)))[0];
         if ((await CurrentAttempts.FindAsync(engine.Store.Partitions, [request], CancellationToken.None)).Count == 0)
         {
             return [];

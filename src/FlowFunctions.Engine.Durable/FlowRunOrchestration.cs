@@ -91,7 +91,7 @@ public sealed class FlowRunOrchestration
                 break;
             case "schedule":
                 _started++;
-                _activities.Add((_context.CallActivityAsync<JsonObject>(FlowActivities.ExecuteName, RunJson.WriteWorkMessage(runId, [effect])), effect));
+                _activities.Add((_context.CallActivityAsync<JsonObject>(FlowActivities.ExecuteName, RunJson.WriteWorkMessage(runId, [effect], default)), effect));
                 break;
             case "timer":
                 _started++;

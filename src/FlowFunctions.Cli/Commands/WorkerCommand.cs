@@ -68,6 +68,7 @@ internal static class WorkerCommand
                 options.RunRetention = value;
             }
 
+            using var telemetry = CliTelemetry.Start();
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, options, parsed.GetValue(allowHost), parsed.GetValue(engineKind)!, durable);
             await stdout.WriteLineAsync($"flow worker: working {parsed.GetValue(engineKind)} runs in {FlowStores.Describe(parsed.GetValue(store)!)} (Ctrl+C to stop)");
             using var logs = EngineFactory.Logs(LogLevel.Information);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
@@ -38,4 +39,7 @@ public sealed record ActivityRequest(
     /// unless the node was parked by its circuit breaker, which moves the attempt token on without spending an execution.
     /// </summary>
     public int FirstExecution => (PriorExecutions ?? Attempt - 1) + 1;
+
+    /// <summary>The span that dispatched the work item (the run's trace), parent of its activity span; none for old messages.</summary>
+    public ActivityContext Trace { get; init; }
 }

@@ -9,7 +9,8 @@ internal sealed class TelemetryMiddleware(TimeProvider timeProvider) : IActivity
     public async Task<ActivityOutcome> InvokeAsync(ActivityInvocation invocation, Func<ActivityInvocation, Task<ActivityOutcome>> next)
     {
         var request = invocation.Request;
-        using var span = ActivityTelemetry.Source.StartActivity($"activity {request.NodeType}", ActivityKind.Internal);
+        // A child of the span that dispatched the work item, in whatever process: the run's trace survives the queue hop.
+        using var span = ActivityTelemetry.Source.StartActivity($"activity {request.NodeType}", ActivityKind.Internal, request.Trace);
         span?.SetTag(ActivityTelemetry.RunIdTag, request.RunId);
         span?.SetTag(ActivityTelemetry.NodeIdTag, request.NodeId);
         span?.SetTag(ActivityTelemetry.NodeTypeTag, request.NodeType);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
@@ -275,12 +276,17 @@ internal static class RunJson
         c["hash"]!.GetValue<string>(),
         TimeSpan.FromMilliseconds(c["ttlMs"]!.GetValue<long>()));
 
-    /// <summary>A work-queue message: several work items (schedule effects) of one run.</summary>
-    public static JsonObject WriteWorkMessage(string runId, IEnumerable<JsonObject> scheduleEffects) => new()
-    {
-        ["runId"] = runId,
-        ["items"] = new JsonArray([.. scheduleEffects.Select(e => (JsonNode)e.DeepClone())]),
-    };
+    /// <summary>
+    /// A work-queue message: several work items (schedule effects) of one run, and the trace context of the span that
+    /// dispatched them (optional: messages without one still run).
+    /// </summary>
+    public static JsonObject WriteWorkMessage(string runId, IEnumerable<JsonObject> scheduleEffects, ActivityContext trace) => RunTrace.Write(
+        new JsonObject
+        {
+            ["runId"] = runId,
+            ["items"] = new JsonArray([.. scheduleEffects.Select(e => (JsonNode)e.DeepClone())]),
+        },
+        trace);
 
     public static IReadOnlyList<ActivityRequest> ReadWorkMessage(JsonObject message)
     {
@@ -291,7 +297,8 @@ internal static class RunJson
             throw new FormatException("a work message holds at least one item");
         }
 
-        return [.. items.Select(i => ReadWorkItem(runId, i!.AsObject()))];
+        var trace = RunTrace.Read(message);
+        return [.. items.Select(i => ReadWorkItem(runId, i!.AsObject()) with { Trace = trace })];
     }
 
     private static ActivityRequest ReadWorkItem(string runId, JsonObject w) => new(

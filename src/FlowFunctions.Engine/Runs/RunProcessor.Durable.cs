@@ -55,7 +55,7 @@ public sealed partial class RunProcessor
             long sequence;
             try
             {
-                sequence = await _committer.CommitAsync(runId, run.Sequence, header, rows, ct);
+                sequence = await CommitAsync(runId, run.Sequence, header, rows, ct);
             }
             catch (BatchConflictException)
             {
@@ -65,7 +65,8 @@ public sealed partial class RunProcessor
             }
 
             Interlocked.Increment(ref _episodes);
-            _states.Remember(new StoredRun(decisions.State, sequence, specHash, DurableStep: step));
+            _states.Remember(new StoredRun(decisions.State, sequence, specHash, run.Trace, DurableStep: step));
+            CountFinished(run.State, decisions.State);
             await UpdateIndexAsync(decisions.State, ct, committedFrom: run.Sequence, committed: sequence);
             return effects;
         }

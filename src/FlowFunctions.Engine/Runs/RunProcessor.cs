@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
@@ -124,8 +125,14 @@ public sealed partial class RunProcessor
 
     private async Task StartAsync(string runId, string specHash, RunEvent start, RunEngine engine, CancellationToken cancellationToken)
     {
+        // The run's trace: this span, a child of the caller's (the API request that starts the run), else a new root.
+        using var span = ActivityTelemetry.Source.StartActivity("start run");
+        span?.SetTag(ActivityTelemetry.RunIdTag, runId);
+        var trace = RunTrace.ForNewRun(span ?? Activity.Current);
         var decision = RunDecider.Decide(null, start, Context(Math.Max(_options.MaxDispatchesPerEpisode, 1)));
-        var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, cancellationToken);
+        var workflow = new TagList { { ActivityTelemetry.WorkflowTag, decision.State.Spec.Name } };
+        span?.SetTag(ActivityTelemetry.WorkflowTag, decision.State.Spec.Name);
+        var (header, rows) = await _states.DiffAsync(null, decision.State, null, specHash, trace, cancellationToken);
         var durableStep = engine == RunEngine.Durable ? 0L : (long?)null;
         if (durableStep is { } step)
         {
@@ -148,11 +155,12 @@ public sealed partial class RunProcessor
         long sequence;
         try
         {
-            sequence = await _committer.CommitAsync(runId, 0, header, rows, cancellationToken);
+            sequence = await CommitAsync(runId, 0, header, rows, cancellationToken);
         }
-        catch (BatchConflictException ex) when (ex.Key == RunRows.Sequence(1))
+        catch (BatchConflictException ex) when (ex.Kind == ConflictKind.AlreadyExists)
         {
-            // Lost a race for the same id: put the winner's summary back.
+            // Lost a race for the same id: put the winner's summary back. A start only inserts rows that a competing start
+            // of the same id inserts too, and a store reports the first that fails: the history row comes before seq|1.
             if ((await _states.LoadAsync(runId, cancellationToken))?.State is { } winner)
             {
                 await UpdateIndexAsync(winner, cancellationToken);
@@ -161,7 +169,9 @@ public sealed partial class RunProcessor
             throw new RunAlreadyExistsException(runId);
         }
 
-        _states.Remember(new StoredRun(decision.State, sequence, specHash, DurableStep: durableStep));
+        _states.Remember(new StoredRun(decision.State, sequence, specHash, trace, DurableStep: durableStep));
+        ActivityTelemetry.RunsStarted.Add(1, workflow);
+        CountFinished(null, decision.State);
         if (durableStep is not null)
         {
             // Its orchestration takes the first effects as its step 0.
@@ -169,7 +179,7 @@ public sealed partial class RunProcessor
         }
 
         // No lease is held here, so the first work goes through the queue; the episodes that follow take the fast path.
-        await DispatchAsync(runId, sequence, decision.Effects, urgent: false, local: null, cancellationToken);
+        await DispatchAsync(runId, sequence, decision.Effects, urgent: false, local: null, trace, cancellationToken);
     }
 
     /// <summary>Stores an event in a run's inbox (idempotent by <paramref name="eventId"/>) and wakes the run. False if it was already there.</summary>
@@ -361,16 +371,32 @@ public sealed partial class RunProcessor
         return processed;
     }
 
-    /// <summary>One episode, traced and measured.</summary>
+    /// <summary>
+    /// One episode, traced and measured: its span is a child of the run's trace (from the header), started before the
+    /// load, and the work it dispatches carries the span's context.
+    /// </summary>
     private async Task<EpisodeOutcome> RunEpisodeAsync(string runId, LocalStep? carried, bool mayRunLocally, CancellationToken ct)
     {
-        using var activity = ActivityTelemetry.Source.StartActivity("episode");
-        activity?.SetTag(ActivityTelemetry.RunIdTag, runId);
         var started = _time.GetTimestamp();
+        var startedAt = _time.GetUtcNow();
+        var requests = StorageRequests.StartCounting();
+        Activity? span = null;
         EpisodeOutcome outcome;
         try
         {
-            outcome = await RunEpisodeCoreAsync(runId, carried, mayRunLocally, ct);
+            // Carried results mean this runner held the lease since its own last commit: that commit is the run's state.
+            var continuing = carried is not null ? _states.Cached(runId) : null;
+            var run = continuing ?? await _states.LoadAsync(runId, ct);
+            if (run is null || run.Engine == RunEngine.Durable)
+            {
+                // A durable run's orchestration is its only writer (RunProcessor.Durable.cs).
+                return EpisodeOutcome.Nothing;
+            }
+
+            span = ActivityTelemetry.Source.StartActivity("episode", ActivityKind.Internal, run.Trace, startTime: startedAt);
+            span?.SetTag(ActivityTelemetry.RunIdTag, runId);
+            outcome = await RunEpisodeCoreAsync(runId, run, continuing is not null, carried, mayRunLocally, span?.Context ?? run.Trace, ct);
+            span?.SetTag(ActivityTelemetry.EpisodeEventsTag, outcome.Applied);
         }
         finally
         {
@@ -379,33 +405,33 @@ public sealed partial class RunProcessor
                 // Committed, stored in the inbox, or (on a failure) left as outbox rows that the next episode dispatches.
                 ForgetLocal(carried.Work);
             }
+
+            span?.SetTag(ActivityTelemetry.StorageRequestsTag, requests.Value);
+            span?.Dispose();
         }
 
         if (outcome.Applied > 0)
         {
             ActivityTelemetry.EventsApplied.Add(outcome.Applied);
             ActivityTelemetry.EpisodeDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+            if (requests.Value > 0)
+            {
+                ActivityTelemetry.EpisodeStorageRequests.Record(requests.Value);
+            }
         }
 
-        activity?.SetTag("flowfunctions.episode.events", outcome.Applied);
         return outcome;
     }
 
     /// <summary>
-    /// One episode. Applied: the number of events applied, -1 when it did work without applying any (repairs, conflicts),
+    /// One episode of <paramref name="run"/> (loaded, or this runner's own last commit when <paramref name="continuing"/>).
+    /// Applied: the number of events applied, -1 when it did work without applying any (repairs, conflicts),
     /// 0 when there was nothing to do. Local: the work items it handed to a worker of this process, if any.
     /// <paramref name="carried"/>: results of the previous episode's local work, applied here with the inbox events.
+    /// <paramref name="trace"/>: the context its dispatched work and timers carry.
     /// </summary>
-    private async Task<EpisodeOutcome> RunEpisodeCoreAsync(string runId, LocalStep? carried, bool mayRunLocally, CancellationToken ct)
+    private async Task<EpisodeOutcome> RunEpisodeCoreAsync(string runId, StoredRun run, bool continuing, LocalStep? carried, bool mayRunLocally, ActivityContext trace, CancellationToken ct)
     {
-        // Carried results mean this runner held the lease since its own last commit: that commit is the run's state.
-        var continuing = carried is not null ? _states.Cached(runId) : null;
-        var run = continuing ?? await _states.LoadAsync(runId, ct);
-        if (run is null || run.Engine == RunEngine.Durable)
-        {
-            // A durable run's orchestration is its only writer (RunProcessor.Durable.cs).
-            return EpisodeOutcome.Nothing;
-        }
 
         if (run.PendingCommit is { } pending)
         {
@@ -420,7 +446,7 @@ public sealed partial class RunProcessor
             return EpisodeOutcome.Repaired;
         }
 
-        if (continuing is null)
+        if (!continuing)
         {
             // Rows of work running locally in this process are not leftovers: the worker running them applies or stores their results.
             var leftovers = (await _store.Partitions.QueryAsync(runId, RunRows.OutboxPrefix, ct))
@@ -431,7 +457,7 @@ public sealed partial class RunProcessor
                 // A previous episode committed these effects but crashed before dispatching them, and perhaps before
                 // updating the run index, which an episode does before it deletes its outbox (see below).
                 await UpdateIndexAsync(run.State, ct);
-                await DispatchStoredAsync(runId, run.Sequence, leftovers, urgent: false, ct);
+                await DispatchStoredAsync(runId, run.Sequence, leftovers, urgent: false, trace, ct);
             }
         }
 
@@ -486,7 +512,7 @@ public sealed partial class RunProcessor
         long sequence;
         try
         {
-            sequence = await _committer.CommitAsync(runId, run.Sequence, header, rows, ct);
+            sequence = await CommitAsync(runId, run.Sequence, header, rows, ct);
         }
         catch (BatchConflictException)
         {
@@ -502,7 +528,8 @@ public sealed partial class RunProcessor
         }
 
         Interlocked.Increment(ref _episodes);
-        _states.Remember(new StoredRun(state, sequence, specHash));
+        _states.Remember(new StoredRun(state, sequence, specHash, run.Trace));
+        CountFinished(run.State, state);
 
         // The index first, then the outbox: a crash in between leaves the outbox rows, housekeeping wakes the run for
         // them and the episode that dispatches them updates the index. In the other order, a crash after the last
@@ -511,7 +538,7 @@ public sealed partial class RunProcessor
         await UpdateIndexAsync(state, ct, committedFrom: run.Sequence, committed: sequence);
 
         // Command-made work keeps its priority lane (a latency preference across workers, measured and tested as such).
-        var local = await DispatchAsync(runId, sequence, effects, urgent, urgent || !mayRunLocally ? null : state, ct);
+        var local = await DispatchAsync(runId, sequence, effects, urgent, urgent || !mayRunLocally ? null : state, trace, ct);
         return new EpisodeOutcome(inbox.Count, local);
     }
 
@@ -632,7 +659,7 @@ public sealed partial class RunProcessor
         // Even when only duplicates were consumed, the header is rewritten: it carries the fencing sequence.
         var state = decisions.State;
         var specHash = ReferenceEquals(run.State.Spec, state.Spec) ? run.SpecHash : await _states.PutSpecAsync(state.SpecSource!.ToJsonString(), state.Spec, ct);
-        var (header, rows) = await _states.DiffAsync(run.State, state, decisions.Changed, specHash, ct);
+        var (header, rows) = await _states.DiffAsync(run.State, state, decisions.Changed, specHash, run.Trace, ct);
         rows.AddRange(decisions.Mutations.Select(m => new RowOperation.Upsert(RunRows.Revision(m.Revision), RunJson.WriteMutation(m).ToJsonString())));
         return (header, rows, specHash);
     }
@@ -653,7 +680,7 @@ public sealed partial class RunProcessor
     /// work items that are the run's only work in flight and fit one message go to a free worker of this process instead
     /// of the work queue (returned; their outbox rows stay until their results are applied or stored).
     /// </summary>
-    private async Task<LocalActivities?> DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, bool urgent, RunState? local, CancellationToken ct)
+    private async Task<LocalActivities?> DispatchAsync(string runId, long sequence, IReadOnlyList<Effect> effects, bool urgent, RunState? local, ActivityContext trace, CancellationToken ct)
     {
         if (effects.Count == 0)
         {
@@ -664,20 +691,20 @@ public sealed partial class RunProcessor
             .Select(e => (Effect: e, Row: new StoredRow(RunRows.Outbox(e.EffectId), RunJson.WriteEffect(e).ToJsonString(), "*")))
             .ToList();
         var schedules = rows.Where(r => r.Effect is Effect.ScheduleActivity).Select(r => r.Row).ToList();
-        if (local is null || LocalCandidate(runId, local, schedules) is not { } work)
+        if (local is null || LocalCandidate(runId, local, schedules, trace) is not { } work)
         {
-            await DispatchStoredAsync(runId, sequence, [.. rows.Select(r => r.Row)], urgent, ct);
+            await DispatchStoredAsync(runId, sequence, [.. rows.Select(r => r.Row)], urgent, trace, ct);
             return null;
         }
 
         // The rest first: a failure there must not leave local work that nobody waits for.
-        await DispatchStoredAsync(runId, sequence, [.. rows.Where(r => r.Effect is not Effect.ScheduleActivity).Select(r => r.Row)], urgent, ct);
+        await DispatchStoredAsync(runId, sequence, [.. rows.Where(r => r.Effect is not Effect.ScheduleActivity).Select(r => r.Row)], urgent, trace, ct);
         if (TryStartLocally(work))
         {
             return work;
         }
 
-        await DispatchStoredAsync(runId, sequence, schedules, urgent, ct);
+        await DispatchStoredAsync(runId, sequence, schedules, urgent, trace, ct);
         return null;
     }
 
@@ -686,7 +713,7 @@ public sealed partial class RunProcessor
     /// all the run has in flight (a sequential step); otherwise null. With other activities running, completions of several
     /// workers meet at this run's lease, and the queue spreads the work better; a map's children always take the queue.
     /// </summary>
-    private LocalActivities? LocalCandidate(string runId, RunState state, List<StoredRow> schedules)
+    private LocalActivities? LocalCandidate(string runId, RunState state, List<StoredRow> schedules, ActivityContext trace)
     {
         if (_options.LocalActivityWait <= TimeSpan.Zero
             || Volatile.Read(ref _localRunner) is null
@@ -696,7 +723,7 @@ public sealed partial class RunProcessor
             return null;
         }
 
-        var requests = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(runId, schedules.Select(r => JsonNode.Parse(r.Value)!.AsObject())));
+        var requests = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(runId, schedules.Select(r => JsonNode.Parse(r.Value)!.AsObject()), trace));
         if (requests.Any(r => MapChildId.TryParse(r.NodeId, out _, out _))
             || state.Nodes.Values.Count(n => n.Status == NodeStatus.Running) != requests.Count)
         {
@@ -728,7 +755,7 @@ public sealed partial class RunProcessor
     /// the outbox rows in one batch. Leftovers of a crashed episode go to the normal work queue: the lane is a latency
     /// preference, not a correctness one.
     /// </summary>
-    private async Task DispatchStoredAsync(string runId, long sequence, List<StoredRow> outbox, bool urgent, CancellationToken ct)
+    private async Task DispatchStoredAsync(string runId, long sequence, List<StoredRow> outbox, bool urgent, ActivityContext trace, CancellationToken ct)
     {
         if (outbox.Count == 0)
         {
@@ -749,7 +776,7 @@ public sealed partial class RunProcessor
                 case "timer":
                     var due = RunJson.ParseTime(effect["dueAt"]);
                     var delay = ClampDelay(due - now);
-                    await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect), delay, ct);
+                    await _store.Queues.EnqueueAsync(_options.ControlQueue, ControlMessage.Timer(runId, effect, trace), delay, ct);
                     // The queue counts the delay from its own enqueue time, a moment after 'now': nudge a little later.
                     _ = Task.Delay(delay + TimeSpan.FromMilliseconds(15), _time, CancellationToken.None).ContinueWith(_ => ControlSignal.Notify(), TaskScheduler.Default);
                     break;
@@ -764,7 +791,7 @@ public sealed partial class RunProcessor
         }
 
         // k work items per message: one take, one inbox batch and one delete serve k activities.
-        var messages = work.Chunk(Math.Max(_options.WorkItemsPerMessage, 1)).Select(items => RunJson.WriteWorkMessage(runId, items).ToJsonString()).ToList();
+        var messages = work.Chunk(Math.Max(_options.WorkItemsPerMessage, 1)).Select(items => RunJson.WriteWorkMessage(runId, items, trace).ToJsonString()).ToList();
         await _store.Queues.EnqueueManyAsync(urgent ? _options.PriorityWorkQueue : _options.WorkQueue, messages, TimeSpan.Zero, ct);
         if (urgent && messages.Count > 0)
         {
@@ -775,6 +802,28 @@ public sealed partial class RunProcessor
         ControlSignal.Notify();
 
         await DeleteOutboxRowsAsync(runId, [.. outbox.Select(r => r.Key)], ct);
+    }
+
+    /// <summary>A commit, timed.</summary>
+    private async Task<long> CommitAsync(string runId, long from, JsonObject header, IReadOnlyList<RowOperation> rows, CancellationToken ct)
+    {
+        var started = _time.GetTimestamp();
+        var sequence = await _committer.CommitAsync(runId, from, header, rows, ct);
+        ActivityTelemetry.CommitDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+        return sequence;
+    }
+
+    /// <summary>Counts a run that a commit took from <paramref name="before"/> (null for a new run) to a terminal status.</summary>
+    private static void CountFinished(RunState? before, RunState after)
+    {
+        if (after.Status.IsTerminal() && before?.Status.IsTerminal() != true)
+        {
+            ActivityTelemetry.RunsFinished.Add(1, new TagList
+            {
+                { ActivityTelemetry.WorkflowTag, after.Spec.Name },
+                { ActivityTelemetry.RunStatusTag, after.Status.ToString() },
+            });
+        }
     }
 
     /// <summary>Queue messages may stay invisible for a bounded time; longer timers re-arm when they come due early.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Parsing;
@@ -14,9 +15,10 @@ namespace FlowFunctions.Engine.Runs;
 /// <param name="State">The run state.</param>
 /// <param name="Sequence">The fencing sequence of the commit that wrote it.</param>
 /// <param name="SpecHash">The artifact hash of the spec text.</param>
+/// <param name="Trace">The run's trace context (<see cref="RunTrace"/>); none for runs started before it was stored.</param>
 /// <param name="PendingCommit">When a writer crashed in the middle of a chunked commit: its journal and progress.</param>
 /// <param name="DurableStep">For a run the Durable Task engine drives, the last orchestration step committed; null for a native run.</param>
-internal sealed record StoredRun(RunState State, long Sequence, string SpecHash, JsonObject? PendingCommit = null, long? DurableStep = null)
+internal sealed record StoredRun(RunState State, long Sequence, string SpecHash, ActivityContext Trace, JsonObject? PendingCommit = null, long? DurableStep = null)
 {
     /// <summary>Which engine drives the run.</summary>
     public RunEngine Engine => DurableStep is null ? RunEngine.Native : RunEngine.Durable;
@@ -166,7 +168,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             RerunOf = head["rerunOf"] is JsonObject rerunOf ? new RerunSource(rerunOf["runId"]!.GetValue<string>(), rerunOf["fromNode"]!.GetValue<string>()) : null,
         };
         var pending = head["pendingCommit"]?.AsObject().DeepClone().AsObject();
-        var loaded = new StoredRun(state, sequence, specHash, pending, head["durableStep"]?.GetValue<long>());
+        var loaded = new StoredRun(state, sequence, specHash, RunTrace.Read(head), pending, head["durableStep"]?.GetValue<long>());
         if (pending is null)
         {
             Remember(loaded);
@@ -198,8 +200,9 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
     /// <summary>
     /// The row writes that turn <paramref name="before"/> (null for a new run) into <paramref name="after"/>, looking
     /// only at <paramref name="changed"/> nodes (all of them for a new run), so an episode costs what it changed.
+    /// The header keeps the run's <paramref name="trace"/>.
     /// </summary>
-    public async Task<(JsonObject Header, List<RowOperation> Rows)> DiffAsync(RunState? before, RunState after, IEnumerable<string>? changed, string specHash, CancellationToken ct)
+    public async Task<(JsonObject Header, List<RowOperation> Rows)> DiffAsync(RunState? before, RunState after, IEnumerable<string>? changed, string specHash, ActivityContext trace, CancellationToken ct)
     {
         var ops = new List<RowOperation>();
         if (before is not null && !ReferenceEquals(before.Spec, after.Spec))
@@ -266,7 +269,7 @@ internal sealed class RunStateStore(IFlowStore store, EngineOptions options)
             }
         }
 
-        return (WriteHeader(after, specHash), ops);
+        return (RunTrace.Write(WriteHeader(after, specHash), trace), ops);
     }
 
     /// <summary>The header row's value; the committer adds the fencing sequence (<c>seq</c>).</summary>

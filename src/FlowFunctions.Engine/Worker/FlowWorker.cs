@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
@@ -355,7 +356,11 @@ public sealed class FlowWorker
                         body["incarnation"]!.GetValue<int>(),
                         Enum.Parse<TimerPurpose>(body["purpose"]!.GetValue<string>()));
                     using (RunScope(runId, fired.NodeId))
+                    using (var span = ActivityTelemetry.Source.StartActivity("timer", ActivityKind.Internal, RunTrace.Read(body)))
                     {
+                        span?.SetTag(ActivityTelemetry.RunIdTag, runId);
+                        span?.SetTag(ActivityTelemetry.NodeIdTag, fired.NodeId);
+                        span?.SetTag(ActivityTelemetry.TimerPurposeTag, fired.Purpose.ToString());
                         await _processor.AppendEventAsync(runId, RunJson.EventId(fired), fired, stop, wake: false);
                     }
 
@@ -493,6 +498,13 @@ public sealed class FlowWorker
         {
             await PoisonAsync(queue, message, problem, CancellationToken.None);
             return;
+        }
+
+        if (message.DequeueCount == 1)
+        {
+            // Enqueue to first take; a redelivery's wait is a crashed or slow worker's, not the queue's.
+            var waited = _time.GetUtcNow() - message.InsertedAt;
+            ActivityTelemetry.QueueWait.Record(Math.Max(waited.TotalSeconds, 0), new TagList { { ActivityTelemetry.QueueTag, queue } });
         }
 
         var lease = new WorkItemLease(queue, message);

@@ -1,4 +1,5 @@
 using global::Azure.Core;
+using global::Azure.Core.Pipeline;
 using global::Azure.Data.Tables;
 using global::Azure.Storage;
 using global::Azure.Storage.Blobs;
@@ -48,6 +49,9 @@ internal sealed class StorageClients
 
     public BlobServiceClient Blobs { get; }
 
+    /// <summary>Counts each attempt for <see cref="StorageRequests"/> (telemetry: storage requests per episode).</summary>
+    private static readonly HttpPipelinePolicy RequestCounting = new RequestCountingPolicy();
+
     private static T Configure<T>(T clientOptions, AzureFlowStoreOptions options)
         where T : ClientOptions
     {
@@ -64,11 +68,17 @@ internal sealed class StorageClients
         }
 
         // Per retry, so a counting policy sees every attempt the service receives (the benchmark counts requests so).
+        clientOptions.AddPolicy(RequestCounting, HttpPipelinePosition.PerRetry);
         foreach (var policy in options.AdditionalPolicies)
         {
             clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
         }
 
         return clientOptions;
+    }
+
+    private sealed class RequestCountingPolicy : HttpPipelineSynchronousPolicy
+    {
+        public override void OnSendingRequest(HttpMessage message) => StorageRequests.Sent();
     }
 }

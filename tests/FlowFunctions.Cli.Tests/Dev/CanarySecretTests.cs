@@ -86,7 +86,7 @@ public sealed partial class CanarySecretTests : IDisposable
         var started = await client.PostAsync(new Uri("/api/runs", UriKind.Relative), new StringContent(new JsonObject { ["spec"] = spec }.ToJsonString(), Encoding.UTF8, "application/json"));
         started.StatusCode.ShouldBe(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
         var runId = JsonNode.Parse(await started.Content.ReadAsStringAsync())!["runId"]!.GetValue<string>();
-        var run = await WaitAsync(client, runId);
+        var run = await ApiRuns.WaitUntilFinishedAsync(client, runId, TimeSpan.FromSeconds(90));
         run["status"]!.GetValue<string>().ShouldBe("Failed", run.ToJsonString()); // 'broken' fails on its 500
         lock (received)
         {
@@ -145,84 +145,6 @@ public sealed partial class CanarySecretTests : IDisposable
         AnyFileHas(_canary).ShouldBeFalse("the secret must not be stored anywhere");
     }
 
-    private static async Task<JsonNode> WaitAsync(HttpClient client, string runId)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var run = JsonNode.Parse(await client.GetStringAsync(new Uri($"/api/runs/{runId}", UriKind.Relative)))!;
-            if (run["status"]!.GetValue<string>() is "Succeeded" or "Failed" or "Cancelled")
-            {
-                return run;
-            }
-
-            DateTimeOffset.UtcNow.ShouldBeLessThan(deadline, run.ToJsonString());
-            await Task.Delay(200);
-        }
-    }
-
     [GeneratedRegex(@"/api/artifacts/sha256(:|%3A)[0-9a-f]{64}")]
     private static partial Regex ArtifactLink();
-
-    /// <summary>A real HTTP server on 127.0.0.1 that records each request (headers and body) and answers with (status, Location, body).</summary>
-    private sealed class EchoServer : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Func<Request, (int Status, string? Location, string Body)> _answer;
-
-        public EchoServer(Func<Request, (int Status, string? Location, string Body)> answer)
-        {
-            _answer = answer;
-            var port = DevProcess.FreePort();
-            Url = $"http://127.0.0.1:{port}";
-            _listener.Prefixes.Add(Url + "/");
-            _listener.Start();
-            _ = Task.Run(LoopAsync);
-        }
-
-        public string Url { get; }
-
-        public System.Collections.Concurrent.ConcurrentQueue<Request> Requests { get; } = new();
-
-        public void Dispose() => _listener.Close();
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                using var reader = new StreamReader(context.Request.InputStream);
-                var request = new Request(context.Request.Url, context.Request.Headers, await reader.ReadToEndAsync());
-                Requests.Enqueue(request);
-                var (status, location, body) = _answer(request);
-                context.Response.StatusCode = status;
-                if (status >= 500)
-                {
-                    context.Response.StatusDescription = "refused " + request.Headers["X-Key"]; // a reason phrase that repeats the secret
-                }
-
-                if (location is not null)
-                {
-                    context.Response.RedirectLocation = location;
-                }
-
-                context.Response.ContentType = "application/json";
-                var bytes = Encoding.UTF8.GetBytes(body);
-                context.Response.ContentLength64 = bytes.Length;
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
-            }
-        }
-    }
-
-    private sealed record Request(Uri? Url, System.Collections.Specialized.NameValueCollection Headers, string Body);
 }

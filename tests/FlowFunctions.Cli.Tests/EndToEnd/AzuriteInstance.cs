@@ -13,7 +13,7 @@ namespace FlowFunctions.Cli.Tests.EndToEnd;
 internal sealed class AzuriteInstance : IAsyncDisposable
 {
     // Azurite's documented development account key (public, the same in every installation).
-    private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    internal const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly string _location;
     private readonly int[] _ports;

@@ -43,10 +43,19 @@ internal sealed class FlowProcess : IDisposable
     }
 
     /// <summary>Starts a long-running command whose output goes to <paramref name="logPath"/> (for diagnostics).</summary>
-    public static FlowProcess Start(string logPath, params string[] args)
+    public static FlowProcess Start(string logPath, params string[] args) => Start(logPath, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts a long-running command with these environment variables set, its output going to <paramref name="logPath"/>.</summary>
+    public static FlowProcess Start(string logPath, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var log = new StreamWriter(logPath, append: false, Encoding.UTF8) { AutoFlush = true };
-        var process = new Process { StartInfo = StartInfo(args) };
+        var start = StartInfo(args);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data is null ? null : "stderr: " + e.Data);
         process.Start();

@@ -296,8 +296,13 @@ public sealed class McpSessionTests : IAsyncLifetime
         var resource = await client.ReadResourceAsync("flow://runs/" + runId);
         var text = resource.Contents.OfType<TextResourceContents>().Single().Text;
         JsonNode.Parse(text)!["status"]!.GetValue<string>().ShouldBe("Succeeded");
-        var listed = await CallAsync(client, "list_runs", new() { ["status"] = "Succeeded", ["workflow"] = "mcp-agent" });
-        listed["runs"]!.AsArray().Select(r => r!["runId"]!.GetValue<string>()).ShouldContain(runId);
+        // The run list is the run index, written right after the run's last commit: it may trail get_run by a moment.
+        using var timeout = new CancellationTokenSource(Limit);
+        while (!(await CallAsync(client, "list_runs", new() { ["status"] = "Succeeded", ["workflow"] = "mcp-agent" }))["runs"]!.AsArray()
+            .Any(r => r!["runId"]!.GetValue<string>() == runId))
+        {
+            await Task.Delay(100, timeout.Token);
+        }
     }
 
     private static async Task<JsonObject> WaitForRunAsync(McpClient client, string runId)

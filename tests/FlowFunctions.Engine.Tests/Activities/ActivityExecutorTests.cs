@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
@@ -138,49 +137,7 @@ public sealed class ActivityExecutorTests
     {
         var runId = $"run-{Guid.NewGuid():N}";
         var nodeType = $"probe-{Guid.NewGuid():N}";
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ActivityTelemetry.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if ((string?)activity.GetTagItem(ActivityTelemetry.RunIdTag) == runId)
-                {
-                    lock (spans)
-                    {
-                        spans.Add(activity);
-                    }
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        var measurements = new List<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
-        using var meters = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ActivityTelemetry.Name)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-        {
-            var map = tags.ToArray().ToDictionary(tag => tag.Key, tag => tag.Value);
-            if ((string?)map.GetValueOrDefault(ActivityTelemetry.NodeTypeTag) == nodeType)
-            {
-                lock (measurements)
-                {
-                    measurements.Add((instrument.Name, value, map));
-                }
-            }
-        }
-
-        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
-        meters.Start();
+        using var telemetry = new EngineTelemetryRecorder(tags => (string?)tags.GetValueOrDefault(ActivityTelemetry.NodeTypeTag) == nodeType);
         var handler = new ScriptedHandler(nodeType, (_, _) => throw new ActivityException("503", ErrorClass.Transient));
         var retry = new RetryPolicy(3, BackoffKind.Constant, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), false);
 
@@ -188,7 +145,8 @@ public sealed class ActivityExecutorTests
             .ExecuteAsync(Requests.For(nodeType, retry: retry, runId: runId), CancellationToken.None);
 
         outcome.Executions.ShouldBe(3);
-        var span = spans.ShouldHaveSingleItem();
+        var span = telemetry.SpansOf(runId).ShouldHaveSingleItem();
+        var measurements = telemetry.Measurements;
         span.GetTagItem(ActivityTelemetry.NodeIdTag).ShouldBe("node");
         span.GetTagItem(ActivityTelemetry.NodeTypeTag).ShouldBe(nodeType);
         span.GetTagItem(ActivityTelemetry.AttemptTag).ShouldBe(1);

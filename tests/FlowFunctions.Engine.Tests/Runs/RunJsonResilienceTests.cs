@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Core.Specs;
@@ -40,7 +41,7 @@ public sealed class RunJsonResilienceTests
         var deadline = new DateTimeOffset(2026, 11, 22, 8, 5, 0, TimeSpan.Zero);
         var retry = new RetryPolicy(4, BackoffKind.Linear, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), true) { RetryOn = RetryOn.Of(["5xx", "timeout"]) };
         var effect = new Effect.ScheduleActivity("a", "http", 1, 0, null, retry, 4, TimeSpan.FromSeconds(30), deadline);
-        var message = RunJson.WriteWorkMessage("run", [RunJson.WriteEffect(effect)]);
+        var message = RunJson.WriteWorkMessage("run", [RunJson.WriteEffect(effect)], default);
 
         var request = RunJson.ReadWorkMessage(JsonNode.Parse(message.ToJsonString())!.AsObject()).ShouldHaveSingleItem();
 
@@ -49,5 +50,23 @@ public sealed class RunJsonResilienceTests
         var old = RunJson.WriteRetry(retry);
         old.Remove("retryOn");
         RunJson.ReadRetry(old).RetryOn.ShouldBe(RetryOn.Transient);
+    }
+
+    [Fact]
+    public void WorkMessage_CarriesTheTraceContext_AndOneWithoutOrWithAGarbledOneStillReads()
+    {
+        var trace = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, "vendor=x");
+        var effect = RunJson.WriteEffect(new Effect.ScheduleActivity("a", "echo", 1, 0, null, RetryPolicy.None, 1, null));
+        var message = RunJson.WriteWorkMessage("run", [effect], trace);
+
+        message["traceparent"]!.GetValue<string>().ShouldBe($"00-{trace.TraceId.ToHexString()}-{trace.SpanId.ToHexString()}-01");
+        var read = RunJson.ReadWorkMessage(JsonNode.Parse(message.ToJsonString())!.AsObject()).ShouldHaveSingleItem().Trace;
+        (read.TraceId, read.SpanId, read.TraceFlags, read.TraceState).ShouldBe((trace.TraceId, trace.SpanId, trace.TraceFlags, trace.TraceState));
+
+        message.Remove("traceparent");
+        message.Remove("tracestate");
+        RunJson.ReadWorkMessage(message).ShouldHaveSingleItem().Trace.ShouldBe(default);
+        message["traceparent"] = "not a traceparent";
+        RunJson.ReadWorkMessage(message).ShouldHaveSingleItem().Trace.ShouldBe(default);
     }
 }

@@ -1,13 +1,13 @@
-using System.Reflection;
 using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using FlowFunctions.Host.Functions;
 using FlowFunctions.Storage;
 using FlowFunctions.Storage.Azure;
-using Microsoft.ApplicationInsights.Extensibility;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FlowFunctions.Host.Tests.Deployment;
 
@@ -132,12 +132,17 @@ public sealed class IdentitySettingsTests
         });
         try
         {
-            var telemetry = factory.Services.GetRequiredService<TelemetryConfiguration>();
+            var exporter = factory.Services.GetRequiredService<IOptionsMonitor<AzureMonitorExporterOptions>>().Get(Options.DefaultName);
 
-            // TelemetryConfiguration keeps the token credential internally (SetAzureTokenCredential has no getter).
-            var envelope = typeof(TelemetryConfiguration).GetProperty("CredentialEnvelope", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)!
-                .GetValue(telemetry);
-            (envelope is not null).ShouldBe(withAuthentication);
+            exporter.ConnectionString.ShouldStartWith("InstrumentationKey=00000000");
+            if (withAuthentication)
+            {
+                exporter.Credential.ShouldBeOfType<ManagedIdentityCredential>();
+            }
+            else
+            {
+                exporter.Credential.ShouldBeNull();
+            }
         }
         finally
         {
