@@ -22,7 +22,7 @@ public sealed class FlowActivities(FlowEngine engine)
 
     /// <summary>
     /// Applies a step's events and commits them (<see cref="RunProcessor.ApplyDurableStepAsync"/>). Input:
-    /// <c>{"runId","step","now","jitter","events":[...]}</c>; output: <c>{"effects":[...]}</c>, a large work item as
+    /// <c>{"runId","step","now","jitter","events":[...]}</c>; output: <c>{"effects":[...],"finished":bool}</c>, a large work item as
     /// <c>{"kind":"schedule","nodeId","attempt","incarnation","ref":hash}</c>.
     /// </summary>
     public async Task<JsonObject?> Step(JsonObject? input)
@@ -34,7 +34,7 @@ public sealed class FlowActivities(FlowEngine engine)
             events.Add(RunJson.ReadEvent(await InlineAsync(evt!.AsObject())));
         }
 
-        var effects = await engine.Processor.ApplyDurableStepAsync(
+        var (effects, finished) = await engine.Processor.ApplyDurableStepAsync(
             input["runId"]!.GetValue<string>(),
             input["step"]!.GetValue<long>(),
             events,
@@ -47,7 +47,7 @@ public sealed class FlowActivities(FlowEngine engine)
             forms.Add(effect["kind"]!.GetValue<string>() == "schedule" ? await OutOfLineAsync(effect, ["kind", "nodeId", "attempt", "incarnation"]) : effect.DeepClone());
         }
 
-        return new JsonObject { ["effects"] = forms };
+        return new JsonObject { ["effects"] = forms, ["finished"] = finished };
     }
 
     /// <summary>

@@ -29,6 +29,10 @@ public sealed class FlowRunOrchestration
     /// <summary>The next step's events in their JSON forms (a large one as a reference: the orchestration never reads them).</summary>
     private readonly List<JsonObject> _events = [];
     private Task<string>? _external;
+
+    /// <summary>Whether the last step left the run finished, and the status its completion reported.</summary>
+    private bool _finished;
+    private string? _status;
     private int _started;
 
     private FlowRunOrchestration(TaskOrchestrationContext context, DurableRunOptions options)
@@ -57,10 +61,17 @@ public sealed class FlowRunOrchestration
         {
             foreach (var effect in effects)
             {
-                if (Carry(runId, effect) is { } status && !_external.IsCompleted)
+                if (Carry(runId, effect) is { } status)
                 {
-                    return status;
+                    _status = status;
                 }
+            }
+
+            // A finished run's orchestration ends once nothing of it is in flight; an event that arrived meanwhile (a
+            // redrive racing the end) is applied first, and may start the run again.
+            if (_finished && _events.Count == 0 && _activities.Count == 0 && !_external.IsCompleted)
+            {
+                return _status ?? "finished";
             }
 
             var draining = _started >= _options.ContinueAsNewAfter;
@@ -166,6 +177,12 @@ public sealed class FlowRunOrchestration
         };
         _events.Clear();
         var result = await _context.CallActivityAsync<JsonObject>(FlowActivities.StepName, input);
+        _finished = result["finished"]?.GetValue<bool>() ?? false;
+        if (!_finished)
+        {
+            _status = null;
+        }
+
         return [.. result["effects"]!.AsArray().Select(e => e!.AsObject())];
     }
 

@@ -17,10 +17,10 @@ public sealed partial class RunProcessor
     /// <summary>
     /// Applies <paramref name="events"/> as step <paramref name="step"/> of a durable run, at the orchestration's
     /// <paramref name="now"/> and <paramref name="jitter"/> (replay-safe values of its context), commits the result and
-    /// returns the effects for the orchestration to carry out (their JSON forms, as outbox rows hold them). A step already
-    /// committed returns its effects again without applying anything.
+    /// returns the effects for the orchestration to carry out (their JSON forms, as outbox rows hold them) and whether the
+    /// run is finished. A step already committed returns its effects again without applying anything.
     /// </summary>
-    internal async Task<IReadOnlyList<JsonObject>> ApplyDurableStepAsync(string runId, long step, IReadOnlyList<RunEvent> events, DateTimeOffset now, double jitter, CancellationToken ct)
+    internal async Task<(IReadOnlyList<JsonObject> Effects, bool Finished)> ApplyDurableStepAsync(string runId, long step, IReadOnlyList<RunEvent> events, DateTimeOffset now, double jitter, CancellationToken ct)
     {
         while (true)
         {
@@ -39,7 +39,7 @@ public sealed partial class RunProcessor
 
             if (committed >= step)
             {
-                return await CommittedStepEffectsAsync(runId, ct);
+                return (await CommittedStepEffectsAsync(runId, ct), run.State.IsTerminal);
             }
 
             var decisions = EpisodeDecisions.From(run.State);
@@ -68,7 +68,7 @@ public sealed partial class RunProcessor
             _states.Remember(new StoredRun(decisions.State, sequence, specHash, run.Trace, DurableStep: step));
             CountFinished(run.State, decisions.State);
             await UpdateIndexAsync(decisions.State, ct, committedFrom: run.Sequence, committed: sequence);
-            return effects;
+            return (effects, decisions.State.IsTerminal);
         }
     }
 
