@@ -38,6 +38,7 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly Lazy<AzureStorageOrchestrationService> _service;
     private readonly Lazy<TaskHubClient> _client;
+    private Task? _taskHub;
     private TaskHubWorker? _worker;
 
     private DurableRunHost(FlowEngine engine, Func<AzureStorageOrchestrationService> service, DurableRunOptions options, ILoggerFactory loggers)
@@ -102,8 +103,18 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
         return clientOptions;
     }
 
-    /// <summary>Creates the task hub's queues, tables and containers when they do not exist.</summary>
-    public Task CreateTaskHubAsync() => _service.Value.CreateIfNotExistsAsync();
+    /// <summary>Creates the task hub's queues, tables and containers when they do not exist (once per process).</summary>
+    public Task CreateTaskHubAsync()
+    {
+        // A failed creation (storage unreachable) is tried again by the next caller; creating twice is harmless.
+        var creation = _taskHub;
+        if (creation is null || creation.IsFaulted || creation.IsCanceled)
+        {
+            _taskHub = creation = _service.Value.CreateIfNotExistsAsync();
+        }
+
+        return creation;
+    }
 
     /// <summary>Works the task hub's orchestrations and activities in this process until disposed.</summary>
     public Task StartWorkerAsync()
@@ -134,6 +145,8 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
     /// <inheritdoc/>
     public async Task StartAsync(string runId, CancellationToken cancellationToken)
     {
+        // A process that only starts runs (the API with --no-worker) may be the first to use the task hub.
+        await CreateTaskHubAsync();
         try
         {
             await _client.Value.CreateOrchestrationInstanceAsync(FlowRunOrchestration.Name, string.Empty, runId, new FlowRunOrchestration.Generation(runId, 0, null).ToJson(), tags: null, dedupeStatuses: KeepExisting);
