@@ -14,6 +14,7 @@ using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using FlowFunctions.Storage;
+using FlowFunctions.Storage.Azure;
 
 namespace FlowFunctions.Engine.Durable;
 
@@ -55,23 +56,41 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
     /// opened with; its <c>NamePrefix=</c>, when there is one, prefixes the task hub's name) as <paramref name="engine"/>'s
     /// durable driver (<see cref="FlowEngine.UseDurable"/>; disposing the engine disposes this host): commands to durable
     /// runs go through it, and with <paramref name="startRuns"/> the engine's new runs are durable. Nothing is sent until
-    /// used.
+    /// used. The task hub's clients are built as the store's are (<see cref="AzureServiceClients"/>): account key or
+    /// <paramref name="credential"/>, the same retries, and their requests counted in the storage telemetry.
     /// </summary>
+    /// <param name="engine">The engine whose durable runs this host drives.</param>
+    /// <param name="store">The Azure store's connection string.</param>
+    /// <param name="startRuns">Whether the engine's new runs start on the durable engine.</param>
+    /// <param name="options">Task hub and worker settings; null for the defaults.</param>
+    /// <param name="loggers">DTFx's loggers; null for none.</param>
+    /// <param name="credential">
+    /// The Entra ID credential of an account without AccountKey (the app's managed identity); null means
+    /// <c>DefaultAzureCredential</c>. Ignored when the connection string has a key.
+    /// </param>
     /// <exception cref="ArgumentException"><paramref name="store"/> is a SQLite file: the durable engine needs Azure Storage.</exception>
-    public static DurableRunHost Create(FlowEngine engine, string store, bool startRuns, DurableRunOptions? options = null, ILoggerFactory? loggers = null)
+    /// <exception cref="FormatException">The connection string is malformed.</exception>
+    public static DurableRunHost Create(FlowEngine engine, string store, bool startRuns, DurableRunOptions? options = null, ILoggerFactory? loggers = null, TokenCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        var (connectionString, prefix) = FlowStores.AzureAccount(store);
+        ArgumentNullException.ThrowIfNull(store);
+        if (!FlowStores.IsConnectionString(store))
+        {
+            throw new ArgumentException("the store is a SQLite file, not an Azure Storage connection string: the durable engine needs Azure Storage", nameof(store));
+        }
+
         options ??= new DurableRunOptions();
         loggers ??= NullLoggerFactory.Instance;
-        // Built on first use: a process that only reads runs never opens the task hub (nor needs its account to be keyed).
+        var clients = AzureServiceClients.ForStore(store, new AzureFlowStoreOptions { Credential = credential, AdditionalPolicies = options.AdditionalPolicies });
+
+        // Built on first use: a process that only reads runs never opens the task hub.
         AzureStorageOrchestrationService Service() => new(new AzureStorageOrchestrationServiceSettings
         {
-            TaskHubName = prefix + options.TaskHubName,
+            TaskHubName = clients.NamePrefix + options.TaskHubName,
             StorageAccountClientProvider = new StorageAccountClientProvider(
-                StorageServiceClientProvider.ForBlob(connectionString, WithPolicies(new BlobClientOptions(), options)),
-                StorageServiceClientProvider.ForQueue(connectionString, WithPolicies(new QueueClientOptions(), options)),
-                StorageServiceClientProvider.ForTable(connectionString, WithPolicies(new TableClientOptions(), options))),
+                new ClientProvider<BlobServiceClient, BlobClientOptions>(clients.BlobOptions, clients.Blobs),
+                new ClientProvider<QueueServiceClient, QueueClientOptions>(clients.QueueOptions, clients.Queues),
+                new ClientProvider<TableServiceClient, TableClientOptions>(clients.TableOptions, clients.Tables)),
             PartitionCount = options.PartitionCount,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
@@ -90,17 +109,6 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
         var host = new DurableRunHost(engine, Service, options, loggers);
         engine.UseDurable(host, startRuns);
         return host;
-    }
-
-    private static T WithPolicies<T>(T clientOptions, DurableRunOptions options)
-        where T : ClientOptions
-    {
-        foreach (var policy in options.AdditionalPolicies)
-        {
-            clientOptions.AddPolicy(policy, HttpPipelinePosition.PerRetry);
-        }
-
-        return clientOptions;
     }
 
     /// <summary>Creates the task hub's queues, tables and containers when they do not exist (once per process).</summary>
@@ -194,6 +202,9 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
         }
     }
 
+    /// <summary>The task hub's DTFx client (tests look at orchestration histories through it).</summary>
+    internal TaskHubClient Client => _client.Value;
+
     /// <summary>The orchestration's runtime status (Running, Completed, ContinuedAsNew, ...), or null when there is none.</summary>
     public async Task<string?> GetOrchestrationStatusAsync(string runId) =>
         (await _client.Value.GetOrchestrationStateAsync(runId))?.OrchestrationStatus.ToString();
@@ -225,5 +236,14 @@ public sealed class DurableRunHost : IDurableRunDriver, IAsyncDisposable
 
         // A new shim per call: DTFx keeps per-execution state in the object it is given.
         public override T Create() => _create();
+    }
+
+    /// <summary>DTFx's way in for clients built by <see cref="AzureServiceClients"/>: DTFx adds its own policies to the options, then asks for the client.</summary>
+    private sealed class ClientProvider<TClient, TOptions>(Func<TOptions> createOptions, Func<TOptions, TClient> createClient) : IStorageServiceClientProvider<TClient, TOptions>
+        where TOptions : ClientOptions
+    {
+        public TOptions CreateOptions() => createOptions();
+
+        public TClient CreateClient(TOptions options) => createClient(options);
     }
 }

@@ -9,15 +9,24 @@ namespace FlowFunctions.Functions.Durable;
 /// <summary>The services of the durable engine's Functions app.</summary>
 public static class DurableFunctionsServices
 {
+    /// <summary>The configuration key naming the run store, when it is not the app's own storage.</summary>
+    public const string StoreKey = "FlowFunctions:Store";
+
     /// <summary>
-    /// The engine over the run store (<c>FlowFunctions:Store</c>, else the <c>AzureWebJobsStorage</c> connection string the
-    /// Durable extension's task hub uses too) and the orchestration's activities.
+    /// The engine over the run store (<c>FlowFunctions:Store</c>, else the app's own storage, <c>AzureWebJobsStorage</c>,
+    /// which the Durable extension's task hub uses too: a connection string, or the identity-based settings of a keyless
+    /// deployment, see <see cref="WebJobsStorage"/>) and the orchestration's activities.
     /// </summary>
+    /// <exception cref="InvalidOperationException">No store is configured, or the identity-based settings are incomplete.</exception>
     public static IServiceCollection AddFlowDurableFunctions(this IServiceCollection services, IConfiguration configuration)
     {
-        var store = configuration["FlowFunctions:Store"] is { Length: > 0 } configured ? configured : configuration["AzureWebJobsStorage"]
-            ?? throw new InvalidOperationException("no run store: set FlowFunctions:Store or AzureWebJobsStorage to the storage account's connection string");
-        services.AddSingleton(_ => FlowEngine.Create(FlowStores.Open(store, TimeProvider.System)));
+        ArgumentNullException.ThrowIfNull(configuration);
+        var store = configuration[StoreKey] is { Length: > 0 } configured ? configured
+            : WebJobsStorage.Describe(key => configuration[key])
+            ?? throw new InvalidOperationException(
+                $"no run store: set {WebJobsStorage.Setting} (a connection string, or {WebJobsStorage.BlobServiceUriSetting}, {WebJobsStorage.QueueServiceUriSetting} and {WebJobsStorage.TableServiceUriSetting}) or {StoreKey}");
+        var credential = WebJobsStorage.Credential(key => configuration[key]);
+        services.AddSingleton(_ => FlowEngine.Create(FlowStores.Open(store, TimeProvider.System, credential)));
         services.AddSingleton(provider => new FlowActivities(provider.GetRequiredService<FlowEngine>()));
         services.AddSingleton(new DurableRunOptions());
         return services;

@@ -49,25 +49,6 @@ public static class FlowStores
         }));
     }
 
-    /// <summary>
-    /// An Azure store's connection string split into what Azure's own clients accept (our <c>NamePrefix=</c> setting
-    /// removed) and that name prefix (empty when there is none), for components that open the account themselves.
-    /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="store"/> is not a connection string.</exception>
-    public static (string ConnectionString, string NamePrefix) AzureAccount(string store)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        if (!IsConnectionString(store))
-        {
-            throw new ArgumentException("the store is a SQLite file, not an Azure Storage connection string", nameof(store));
-        }
-
-        var parts = store.Split(';', StringSplitOptions.RemoveEmptyEntries);
-        static bool IsPrefix(string part) => part.Split('=', 2)[0].Trim().Equals(StorageAccount.NamePrefixSetting, StringComparison.OrdinalIgnoreCase);
-        var prefix = parts.Where(IsPrefix).Select(p => p.Split('=', 2)[1].Trim()).LastOrDefault() ?? string.Empty;
-        return (string.Join(';', parts.Where(p => !IsPrefix(p))), prefix);
-    }
-
     /// <summary>Whether <paramref name="store"/> reads as a connection string rather than a file path.</summary>
     public static bool IsConnectionString(string store)
     {

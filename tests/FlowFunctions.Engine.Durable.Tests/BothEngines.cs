@@ -36,9 +36,6 @@ internal sealed class BothEngines : IAsyncDisposable
 
     public FlowEngine Engine { get; }
 
-    /// <summary>The account and task hub of the durable kind (for looking at DTFx's own records).</summary>
-    public (string Account, string Name)? TaskHub { get; private init; }
-
     /// <summary>The durable host, for the durable kind.</summary>
     public DurableRunHost? Host { get; }
 
@@ -67,7 +64,7 @@ internal sealed class BothEngines : IAsyncDisposable
             "durable" => DurableRunHost.Create(engine, azure!, startRuns: true, durable ?? new DurableRunOptions { MaxQueuePollingInterval = TimeSpan.FromMilliseconds(200) }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "native or durable"),
         };
-        var both = new BothEngines(engine, host, dir) { TaskHub = azure is null ? null : (azure, prefix + (durable ?? new DurableRunOptions()).TaskHubName) };
+        var both = new BothEngines(engine, host, dir);
         if (host is null)
         {
             both._worker = engine.CreateWorker().RunAsync(both._stop.Token);

@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
-using DurableTask.AzureStorage;
 using DurableTask.Core;
 using FlowFunctions.Core.Runs;
-using FlowFunctions.Storage;
 
 namespace FlowFunctions.Engine.Durable.Tests;
 
@@ -28,7 +26,7 @@ public class DurableEngineTests
         state.Status.ShouldBe(RunStatus.Succeeded);
         state.Outputs!["sum"]!.ToJsonString().ShouldBe("300");
 
-        var client = Client(both);
+        var client = both.Host!.Client;
         var final = await CompletedAsync(client, runId);
         var history = JsonNode.Parse(await client.GetOrchestrationHistoryAsync(final.OrchestrationInstance))!.AsArray();
         var scheduled = history.Count(e => e!["EventType"]?.GetValue<int>() == (int)DurableTask.Core.History.EventType.TaskScheduled);
@@ -55,21 +53,11 @@ public class DurableEngineTests
         state.Status.ShouldBe(RunStatus.Succeeded);
         state.Outputs!["length"]!.ToJsonString().ShouldBe("200000");
 
-        var client = Client(both);
+        var client = both.Host!.Client;
         var final = await CompletedAsync(client, runId);
         var history = await client.GetOrchestrationHistoryAsync(final.OrchestrationInstance);
         history.Length.ShouldBeLessThan(20_000, "the 200 KB input and output are artifacts; history holds their hashes");
         history.ShouldContain("sha256:");
-    }
-
-    private static TaskHubClient Client(BothEngines both)
-    {
-        var (account, hub) = both.TaskHub!.Value;
-        return new TaskHubClient(new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
-        {
-            TaskHubName = hub,
-            StorageAccountClientProvider = new StorageAccountClientProvider(FlowStores.AzureAccount(account).ConnectionString),
-        }));
     }
 
     private static async Task<OrchestrationState> CompletedAsync(TaskHubClient client, string runId)

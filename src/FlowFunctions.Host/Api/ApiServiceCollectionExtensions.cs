@@ -24,6 +24,7 @@ internal static class ApiServiceCollectionExtensions
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<FlowHostOptions>>().Value;
+            var configuration = provider.GetRequiredService<IConfiguration>();
             var engineOptions = new EngineOptions { RunRetention = options.RunRetention };
             var engine = FlowEngine.Create(provider.GetRequiredService<IFlowStore>(), engineOptions, time: provider.GetRequiredService<TimeProvider>(), configureActivities: activities =>
             {
@@ -34,13 +35,17 @@ internal static class ApiServiceCollectionExtensions
 
                 activities.EnvironmentName = provider.GetService<IHostEnvironment>()?.EnvironmentName;
                 activities.Chaos = options.Chaos;
-                var configuration = provider.GetRequiredService<IConfiguration>();
                 activities.Http.Secrets = name => configuration[Engine.Activities.HttpActivityOptions.SecretsSection + ":" + name];
             });
             if (FlowStores.IsConnectionString(options.Store))
             {
                 // Commands reach durable runs through their orchestrations whichever engine this host starts runs on.
-                DurableRunHost.Create(engine, options.Store, startRuns: options.Engine == "durable", loggers: provider.GetRequiredService<ILoggerFactory>());
+                DurableRunHost.Create(
+                    engine,
+                    options.Store,
+                    startRuns: options.Engine == "durable",
+                    loggers: provider.GetRequiredService<ILoggerFactory>(),
+                    credential: Functions.HandlerStore.Credential(configuration));
             }
 
             return engine;

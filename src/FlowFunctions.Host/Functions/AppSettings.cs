@@ -1,6 +1,6 @@
 using System.Reflection;
-using Azure.Identity;
 using FlowFunctions.Host.Api;
+using FlowFunctions.Storage;
 
 namespace FlowFunctions.Host.Functions;
 
@@ -31,25 +31,25 @@ internal sealed record AppSetting(string Name, SettingReader ReadBy, bool Deploy
 internal static class AppSettings
 {
     /// <summary>The Functions app's storage: a connection string (Azurite locally), or a section of identity-based settings.</summary>
-    public const string Storage = "AzureWebJobsStorage";
+    public const string Storage = WebJobsStorage.Setting;
 
     /// <summary><c>managedidentity</c> in Azure: tokens come from the app's managed identity.</summary>
-    public const string StorageCredential = Storage + "__credential";
+    public const string StorageCredential = WebJobsStorage.CredentialSetting;
 
     /// <summary>The client id of the user-assigned identity to use; unset means the system-assigned one.</summary>
-    public const string StorageClientId = Storage + "__clientId";
+    public const string StorageClientId = WebJobsStorage.ClientIdSetting;
 
     /// <summary>The account name; the service endpoints follow from it unless given explicitly.</summary>
-    public const string StorageAccountName = Storage + "__accountName";
+    public const string StorageAccountName = WebJobsStorage.AccountNameSetting;
 
     /// <summary>The Blob service endpoint.</summary>
-    public const string StorageBlobServiceUri = Storage + "__blobServiceUri";
+    public const string StorageBlobServiceUri = WebJobsStorage.BlobServiceUriSetting;
 
     /// <summary>The Queue service endpoint.</summary>
-    public const string StorageQueueServiceUri = Storage + "__queueServiceUri";
+    public const string StorageQueueServiceUri = WebJobsStorage.QueueServiceUriSetting;
 
     /// <summary>The Table service endpoint.</summary>
-    public const string StorageTableServiceUri = Storage + "__tableServiceUri";
+    public const string StorageTableServiceUri = WebJobsStorage.TableServiceUriSetting;
 
     /// <summary>The Service Bus namespace of <c>start-run-servicebus</c> (identity-based).</summary>
     public const string ServiceBusNamespace = FunctionNames.ServiceBusConnection + "__fullyQualifiedNamespace";
@@ -70,7 +70,7 @@ internal static class AppSettings
     public const string FunctionsEnvironment = "AZURE_FUNCTIONS_ENVIRONMENT";
 
     /// <summary>The value of the <c>__credential</c> settings that selects the managed identity.</summary>
-    public const string ManagedIdentity = "managedidentity";
+    public const string ManagedIdentity = WebJobsStorage.ManagedIdentity;
 
     /// <summary>The <see cref="FlowHostOptions"/> properties the deployment sets.</summary>
     private static readonly string[] DeployedOptions = [nameof(FlowHostOptions.RunRetention)];
@@ -100,9 +100,5 @@ internal static class AppSettings
     ];
 
     /// <summary>The configuration key of an app setting: <c>__</c> becomes <c>:</c>, as the environment provider does.</summary>
-    public static string Key(string setting) => setting.Replace("__", ":", StringComparison.Ordinal);
-
-    /// <summary>The managed identity a <c>__clientId</c> setting names: that user-assigned identity, or the system-assigned one.</summary>
-    public static ManagedIdentityCredential ManagedIdentityCredential(string? clientId) => new(
-        string.IsNullOrWhiteSpace(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId.Trim()));
+    public static string Key(string setting) => WebJobsStorage.Key(setting);
 }

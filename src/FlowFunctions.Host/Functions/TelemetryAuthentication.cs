@@ -1,4 +1,5 @@
 using Azure.Core;
+using FlowFunctions.Storage;
 
 namespace FlowFunctions.Host.Functions;
 
@@ -38,6 +39,6 @@ internal static class TelemetryAuthentication
             throw new FormatException($"{AppSettings.TelemetryAuthentication} must contain Authorization=AAD (optionally ;ClientId=<client id>)");
         }
 
-        return AppSettings.ManagedIdentityCredential(clientId);
+        return WebJobsStorage.ManagedIdentityCredential(clientId);
     }
 }

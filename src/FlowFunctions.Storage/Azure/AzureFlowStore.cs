@@ -1,6 +1,7 @@
 using global::Azure.Core;
 using global::Azure.Data.Tables;
-using global::Azure.Identity;
+using global::Azure.Core.Pipeline;
+using global::Azure.Storage.Queues;
 
 namespace FlowFunctions.Storage.Azure;
 
@@ -56,26 +57,28 @@ public sealed class AzureFlowStore : IFlowStore
 
     internal AzureFlowStore(StorageAccount account, TimeProvider timeProvider, AzureFlowStoreOptions options)
     {
-        ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        ArgumentNullException.ThrowIfNull(options);
-        options = WithPrefixOf(account, options);
-        ValidatePrefix(options.NamePrefix);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries, nameof(options));
+        var clients = new AzureServiceClients(account, options);
+        var tableOptions = clients.TableOptions();
+        tableOptions.AddPolicy(new BatchBodyOncePolicy(), HttpPipelinePosition.PerCall);
+        tables = clients.Tables(tableOptions);
 
-        TokenCredential? credential = account.UsesAccountKey ? null : options.Credential ?? new DefaultAzureCredential();
-        var clients = new StorageClients(account, credential, options);
-        tables = clients.Tables;
+        // Bodies stay plain text for the SDK: AzureWorkQueue encodes them in base64 itself, which is what host.json's
+        // messageEncoding promises the Functions queue triggers, and it keeps reading the non-base64 references older
+        // versions wrote (the SDK's Base64 decoding would refuse those).
+        var queueOptions = clients.QueueOptions();
+        queueOptions.MessageEncoding = QueueMessageEncoding.None;
+        var blobs = clients.Blobs(clients.BlobOptions());
 
-        NamePrefix = options.NamePrefix;
-        partitionsTable = options.NamePrefix + PartitionsTable;
-        runIndexTable = options.NamePrefix + RunIndexTable;
-        artifacts = new AzureArtifactStore(clients.Blobs.GetBlobContainerClient(options.NamePrefix + ArtifactsContainer));
+        NamePrefix = clients.NamePrefix;
+        partitionsTable = NamePrefix + PartitionsTable;
+        runIndexTable = NamePrefix + RunIndexTable;
+        artifacts = new AzureArtifactStore(blobs.GetBlobContainerClient(NamePrefix + ArtifactsContainer));
         partitions = new AzurePartitionStore(tables.GetTableClient(partitionsTable), artifacts, new CreateOnce());
-        queues = new AzureWorkQueue(clients.Queues, artifacts, options.NamePrefix);
+        queues = new AzureWorkQueue(clients.Queues(queueOptions), artifacts, NamePrefix);
         runs = new AzureRunIndex(tables.GetTableClient(runIndexTable), new CreateOnce());
-        breakerPartitions = new AzurePartitionStore(tables.GetTableClient(options.NamePrefix + BreakersTable), artifacts, new CreateOnce());
-        cachePartitions = new AzurePartitionStore(tables.GetTableClient(options.NamePrefix + StepCacheTable), artifacts, new CreateOnce());
+        breakerPartitions = new AzurePartitionStore(tables.GetTableClient(NamePrefix + BreakersTable), artifacts, new CreateOnce());
+        cachePartitions = new AzurePartitionStore(tables.GetTableClient(NamePrefix + StepCacheTable), artifacts, new CreateOnce());
         Breakers = new PartitionBreakerStore(breakerPartitions);
         StepCache = new PartitionStepCacheStore(cachePartitions);
     }
@@ -139,47 +142,6 @@ public sealed class AzureFlowStore : IFlowStore
         foreach (var queue in queues.CreatedQueues.Union(extraQueues.Select(queues.QueueName)))
         {
             await queues.DeleteQueueIfExistsAsync(queue, cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// The connection string's <c>NamePrefix=</c> applies when the options give none (that is how CLI commands, which take
-    /// only a connection string, address a prefixed store); two different prefixes are a mistake, not a choice.
-    /// </summary>
-    private static AzureFlowStoreOptions WithPrefixOf(StorageAccount account, AzureFlowStoreOptions options)
-    {
-        if (account.NamePrefix.Length == 0 || account.NamePrefix == options.NamePrefix)
-        {
-            return options;
-        }
-
-        if (options.NamePrefix.Length > 0)
-        {
-            throw new ArgumentException(
-                $"the connection string's NamePrefix '{account.NamePrefix}' differs from the options' name prefix '{options.NamePrefix}'", nameof(options));
-        }
-
-        return new AzureFlowStoreOptions
-        {
-            NamePrefix = account.NamePrefix,
-            Credential = options.Credential,
-            MaxRetries = options.MaxRetries,
-            NetworkTimeout = options.NetworkTimeout,
-            Transport = options.Transport,
-            AdditionalPolicies = options.AdditionalPolicies,
-        };
-    }
-
-    private static void ValidatePrefix(string prefix)
-    {
-        ArgumentNullException.ThrowIfNull(prefix);
-
-        // Table names allow only letters and digits and must start with a letter; queues and containers only lowercase.
-        var valid = prefix.Length == 0
-            || (prefix.Length <= 24 && char.IsAsciiLetterLower(prefix[0]) && prefix.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)));
-        if (!valid)
-        {
-            throw new ArgumentException($"the name prefix '{prefix}' must be at most 24 lowercase letters and digits, starting with a letter", nameof(prefix));
         }
     }
 }

@@ -26,8 +26,8 @@ public sealed class AzureSdkClientTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var clients = new StorageClients(StorageAccount.Parse(AzuriteStorage.ConnectionString), null, new AzureFlowStoreOptions { MaxRetries = 2 });
-        container = clients.Blobs.GetBlobContainerClient(prefix + "-sdk");
+        var clients = AzureServiceClients.ForStore(AzuriteStorage.ConnectionString, new AzureFlowStoreOptions { MaxRetries = 2 });
+        container = clients.Blobs(clients.BlobOptions()).GetBlobContainerClient(prefix + "-sdk");
 
         // A small threshold and block size, so that a few KiB go up in blocks.
         artifacts = new AzureArtifactStore(container) { BlockUploadThreshold = 1024, BlockSize = 1024 };
