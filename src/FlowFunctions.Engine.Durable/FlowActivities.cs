@@ -22,7 +22,8 @@ public sealed class FlowActivities(FlowEngine engine)
 
     /// <summary>
     /// Applies a step's events and commits them (<see cref="RunProcessor.ApplyDurableStepAsync"/>). Input:
-    /// <c>{"runId","step","now","jitter","events":[...]}</c>; output: <c>{"effects":[...],"finished":bool}</c>, a large work item as
+    /// <c>{"runId","step","now","jitter","events":[...]}</c>; output: <c>{"effects":[...],"finished":bool,"traceparent"}</c> (the
+    /// step's span, which the work it schedules carries), a large work item as
     /// <c>{"kind":"schedule","nodeId","attempt","incarnation","ref":hash}</c>.
     /// </summary>
     public async Task<JsonObject?> Step(JsonObject? input)
@@ -34,7 +35,7 @@ public sealed class FlowActivities(FlowEngine engine)
             events.Add(RunJson.ReadEvent(await InlineAsync(evt!.AsObject())));
         }
 
-        var (effects, finished) = await engine.Processor.ApplyDurableStepAsync(
+        var (effects, finished, trace) = await engine.Processor.ApplyDurableStepAsync(
             input["runId"]!.GetValue<string>(),
             input["step"]!.GetValue<long>(),
             events,
@@ -47,7 +48,7 @@ public sealed class FlowActivities(FlowEngine engine)
             forms.Add(effect["kind"]!.GetValue<string>() == "schedule" ? await OutOfLineAsync(effect, ["kind", "nodeId", "attempt", "incarnation"]) : effect.DeepClone());
         }
 
-        return new JsonObject { ["effects"] = forms, ["finished"] = finished };
+        return RunTrace.Write(new JsonObject { ["effects"] = forms, ["finished"] = finished }, trace);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
 using FlowFunctions.Engine.Runs;
@@ -35,6 +36,9 @@ public sealed class FlowRunOrchestration
     private string? _status;
     private int _started;
 
+    /// <summary>The trace context of the last step's span, which the work it scheduled carries (none in histories written before).</summary>
+    private ActivityContext _trace;
+
     private FlowRunOrchestration(TaskOrchestrationContext context, DurableRunOptions options)
     {
         _context = context;
@@ -49,6 +53,7 @@ public sealed class FlowRunOrchestration
     {
         var runId = generation.RunId;
         var step = generation.Step;
+        _trace = generation.Trace;
         _events.AddRange(generation.Events.Select(RunJson.WriteEvent));
         if (_events.Count > 0)
         {
@@ -77,7 +82,7 @@ public sealed class FlowRunOrchestration
             var draining = _started >= _options.ContinueAsNewAfter;
             if (_events.Count == 0 && draining && _activities.Count == 0 && !AnyCompleted())
             {
-                _context.ContinueAsNew(new Generation(runId, step, [.. _held, .. _timers.Select(t => t.Timer)]).ToJson(), preserveUnprocessedEvents: true);
+                _context.ContinueAsNew(new Generation(runId, step, [.. _held, .. _timers.Select(t => t.Timer)]) { Trace = _trace }.ToJson(), preserveUnprocessedEvents: true);
                 return "continued";
             }
 
@@ -102,7 +107,7 @@ public sealed class FlowRunOrchestration
                 break;
             case "schedule":
                 _started++;
-                _activities.Add((_context.CallActivityAsync<JsonObject>(FlowActivities.ExecuteName, RunJson.WriteWorkMessage(runId, [effect], default)), effect));
+                _activities.Add((_context.CallActivityAsync<JsonObject>(FlowActivities.ExecuteName, RunJson.WriteWorkMessage(runId, [effect], _trace)), effect));
                 break;
             case "timer":
                 _started++;
@@ -178,6 +183,7 @@ public sealed class FlowRunOrchestration
         _events.Clear();
         var result = await _context.CallActivityAsync<JsonObject>(FlowActivities.StepName, input);
         _finished = result["finished"]?.GetValue<bool>() ?? false;
+        _trace = RunTrace.Read(result);
         if (!_finished)
         {
             _status = null;
@@ -198,21 +204,25 @@ public sealed class FlowRunOrchestration
         /// <summary>Events to apply as the generation's first step (the redrive that restarts a finished run's orchestration).</summary>
         public IReadOnlyList<RunEvent> Events { get; init; } = [];
 
+        /// <summary>The trace context the carried work runs under (the span of the step that scheduled it).</summary>
+        public ActivityContext Trace { get; init; }
+
         public static Generation Parse(string json)
         {
             var o = JsonNode.Parse(json)!.AsObject();
             return new Generation(o["runId"]!.GetValue<string>(), o["step"]!.GetValue<long>(), o["carried"] is JsonArray carried ? [.. carried.Select(e => e!.AsObject())] : null)
             {
                 Events = o["events"] is JsonArray events ? [.. events.Select(e => RunJson.ReadEvent(e!.AsObject()))] : [],
+                Trace = RunTrace.Read(o),
             };
         }
 
-        public string ToJson() => new JsonObject
+        public string ToJson() => RunTrace.Write(new JsonObject
         {
             ["runId"] = RunId,
             ["step"] = Step,
             ["carried"] = Carried is null ? null : new JsonArray([.. Carried.Select(e => (JsonNode)e.DeepClone())]),
             ["events"] = Events.Count == 0 ? null : new JsonArray([.. Events.Select(e => (JsonNode)RunJson.WriteEvent(e))]),
-        }.ToJsonString();
+        }, Trace).ToJsonString();
     }
 }

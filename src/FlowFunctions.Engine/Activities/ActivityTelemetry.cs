@@ -43,6 +43,9 @@ public static class ActivityTelemetry
     /// <summary>Tag: the inbox events an episode applied.</summary>
     public const string EpisodeEventsTag = "flowfunctions.episode.events";
 
+    /// <summary>Tag: the number of the durable run's step an <c>episode</c> span applies (durable engine only).</summary>
+    public const string DurableStepTag = "flowfunctions.durable.step";
+
     /// <summary>Tag: the storage requests an episode sent (Azure store; see <see cref="FlowFunctions.Storage.StorageRequests"/>).</summary>
     public const string StorageRequestsTag = "flowfunctions.storage.requests";
 

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FlowFunctions.Core.Runs;
+using FlowFunctions.Engine.Activities;
 using FlowFunctions.Storage;
 
 namespace FlowFunctions.Engine.Runs;
@@ -17,58 +19,89 @@ public sealed partial class RunProcessor
     /// <summary>
     /// Applies <paramref name="events"/> as step <paramref name="step"/> of a durable run, at the orchestration's
     /// <paramref name="now"/> and <paramref name="jitter"/> (replay-safe values of its context), commits the result and
-    /// returns the effects for the orchestration to carry out (their JSON forms, as outbox rows hold them) and whether the
-    /// run is finished. A step already committed returns its effects again without applying anything.
+    /// returns the effects for the orchestration to carry out (their JSON forms, as outbox rows hold them), whether the
+    /// run is finished, and the trace context its work carries. A step already committed returns its effects again
+    /// without applying anything. Traced and measured like a native episode: its <c>episode</c> span is a child of the
+    /// run's trace, so the work it schedules is too.
     /// </summary>
-    internal async Task<(IReadOnlyList<JsonObject> Effects, bool Finished)> ApplyDurableStepAsync(string runId, long step, IReadOnlyList<RunEvent> events, DateTimeOffset now, double jitter, CancellationToken ct)
+    internal async Task<(IReadOnlyList<JsonObject> Effects, bool Finished, ActivityContext Trace)> ApplyDurableStepAsync(string runId, long step, IReadOnlyList<RunEvent> events, DateTimeOffset now, double jitter, CancellationToken ct)
     {
-        while (true)
+        var started = _time.GetTimestamp();
+        var startedAt = _time.GetUtcNow();
+        var requests = StorageRequests.StartCounting();
+        Activity? span = null;
+        try
         {
-            var run = await _states.LoadAsync(runId, ct) ?? throw new InvalidOperationException($"durable run {runId} has no state");
-            if (run.PendingCommit is { } pending)
+            while (true)
             {
-                await _committer.FinishPendingAsync(runId, run.Sequence, pending, ct);
-                _states.Forget(runId);
-                continue;
-            }
+                var run = await _states.LoadAsync(runId, ct) ?? throw new InvalidOperationException($"durable run {runId} has no state");
+                if (span is null)
+                {
+                    span = ActivityTelemetry.Source.StartActivity("episode", ActivityKind.Internal, run.Trace, startTime: startedAt);
+                    span?.SetTag(ActivityTelemetry.RunIdTag, runId);
+                    span?.SetTag(ActivityTelemetry.DurableStepTag, step);
+                }
 
-            if (run.DurableStep is not { } committed)
-            {
-                throw new InvalidOperationException($"run {runId} is not driven by the durable engine");
-            }
+                var trace = span?.Context ?? run.Trace;
+                if (run.PendingCommit is { } pending)
+                {
+                    await _committer.FinishPendingAsync(runId, run.Sequence, pending, ct);
+                    _states.Forget(runId);
+                    continue;
+                }
 
-            if (committed >= step)
-            {
-                return (await CommittedStepEffectsAsync(runId, ct), run.State.IsTerminal);
-            }
+                if (run.DurableStep is not { } committed)
+                {
+                    throw new InvalidOperationException($"run {runId} is not driven by the durable engine");
+                }
 
-            var decisions = EpisodeDecisions.From(run.State);
-            var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
-            foreach (var evt in events)
-            {
-                budget -= decisions.Apply(evt, new DecisionContext(now, jitter, Math.Max(budget, 0)));
-            }
+                if (committed >= step)
+                {
+                    span?.SetTag(ActivityTelemetry.EpisodeEventsTag, 0);
+                    return (await CommittedStepEffectsAsync(runId, ct), run.State.IsTerminal, trace);
+                }
 
-            var (header, rows, specHash) = await ChangeRowsAsync(run, decisions, ct);
-            var effects = AddDurableStep(header, rows, step, decisions.Effects);
-            AddHistory(rows, decisions, run.Sequence + 1);
-            long sequence;
-            try
-            {
-                sequence = await CommitAsync(runId, run.Sequence, header, rows, ct);
-            }
-            catch (BatchConflictException)
-            {
-                // The same step delivered twice at once: the winner committed it; read what it decided.
-                _states.Forget(runId);
-                continue;
-            }
+                var decisions = EpisodeDecisions.From(run.State);
+                var budget = Math.Max(_options.MaxDispatchesPerEpisode, 1);
+                foreach (var evt in events)
+                {
+                    budget -= decisions.Apply(evt, new DecisionContext(now, jitter, Math.Max(budget, 0)));
+                }
 
-            Interlocked.Increment(ref _episodes);
-            _states.Remember(new StoredRun(decisions.State, sequence, specHash, run.Trace, DurableStep: step));
-            CountFinished(run.State, decisions.State);
-            await UpdateIndexAsync(decisions.State, ct, committedFrom: run.Sequence, committed: sequence);
-            return (effects, decisions.State.IsTerminal);
+                var (header, rows, specHash) = await ChangeRowsAsync(run, decisions, ct);
+                var effects = AddDurableStep(header, rows, step, decisions.Effects);
+                AddHistory(rows, decisions, run.Sequence + 1);
+                long sequence;
+                try
+                {
+                    sequence = await CommitAsync(runId, run.Sequence, header, rows, ct);
+                }
+                catch (BatchConflictException)
+                {
+                    // The same step delivered twice at once: the winner committed it; read what it decided.
+                    _states.Forget(runId);
+                    continue;
+                }
+
+                Interlocked.Increment(ref _episodes);
+                _states.Remember(new StoredRun(decisions.State, sequence, specHash, run.Trace, DurableStep: step));
+                CountFinished(run.State, decisions.State);
+                await UpdateIndexAsync(decisions.State, ct, committedFrom: run.Sequence, committed: sequence);
+                span?.SetTag(ActivityTelemetry.EpisodeEventsTag, events.Count);
+                ActivityTelemetry.EventsApplied.Add(events.Count);
+                ActivityTelemetry.EpisodeDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+                if (requests.Value > 0)
+                {
+                    ActivityTelemetry.EpisodeStorageRequests.Record(requests.Value);
+                }
+
+                return (effects, decisions.State.IsTerminal, trace);
+            }
+        }
+        finally
+        {
+            span?.SetTag(ActivityTelemetry.StorageRequestsTag, requests.Value);
+            span?.Dispose();
         }
     }
 
