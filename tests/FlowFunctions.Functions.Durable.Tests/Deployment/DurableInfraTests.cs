@@ -38,10 +38,10 @@ public sealed class DurableInfraTests
 
         // Identity-based only: the Durable extension takes the user-assigned identity by client id, and no connection string.
         set.ShouldNotContain(DurableAppSettings.Storage);
-        set.ShouldNotContain(DurableAppSettings.WorkerRuntime, "on Flex Consumption the runtime is functionAppConfig.runtime");
-        Main.ShouldContain($"{DurableAppSettings.StorageCredential}: 'managedidentity'");
-        Main.ShouldContain($"{DurableAppSettings.StorageClientId}: identity.outputs.clientId");
-        Main.ShouldContain($"{DurableAppSettings.TelemetryAuthentication}: 'Authorization=AAD;ClientId=${{identity.outputs.clientId}}'");
+        set.ShouldNotContain("FUNCTIONS_WORKER_RUNTIME", "on Flex Consumption the runtime is functionAppConfig.runtime");
+        Main.ShouldContain("AzureWebJobsStorage__credential: 'managedidentity'");
+        Main.ShouldContain("AzureWebJobsStorage__clientId: identity.outputs.clientId");
+        Main.ShouldContain("APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identity.outputs.clientId}'");
     }
 
     [Fact]
