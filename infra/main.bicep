@@ -1,7 +1,11 @@
-// FlowFunctions on Azure: the custom-handler Functions app on the Flex Consumption plan, its Storage account (blobs,
-// queues and tables; no shared keys), a Service Bus namespace with the start-run queue, Log Analytics + Application
-// Insights (local auth disabled) and one user-assigned managed identity holding exactly the data roles the app needs.
-// Deployed by `azd up` (docs/deploy.md). Every connection is identity-based: no key or connection secret anywhere.
+// FlowFunctions on Azure: two Functions apps, each on its own Flex Consumption plan (a plan hosts one app): the
+// custom-handler API app (service flowfunctions: API, dashboard, MCP, queue and Service Bus starts, the native engine)
+// and the durable engine's .NET isolated app (service flowfunctions-durable: the FlowRun orchestration and its
+// activities on the Durable extension); their shared Storage account (blobs, queues and tables; no shared keys), a
+// Service Bus namespace with the start-run queue, Log Analytics + Application Insights (local auth disabled) and one
+// user-assigned managed identity that both apps run as, holding exactly the data roles they need. The `engine`
+// parameter picks the engine new runs start on. Deployed by `azd up` (docs/deploy.md). Every connection is
+// identity-based: no key or connection secret anywhere.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -44,6 +48,13 @@ param maximumInstanceCount int = 100
 @description('How long finished runs are kept before housekeeping deletes them (FlowFunctions__RunRetention, a TimeSpan d.hh:mm:ss).')
 param runRetention string = '30.00:00:00'
 
+@description('The engine new runs start on (FlowFunctions__Engine of the API app): native, worked by the API app itself, or durable, Durable Task orchestrations worked by the flowfunctions-durable app. Both apps are always deployed; runs already started keep their engine. azd: `azd env set FLOWFUNCTIONS_ENGINE durable`.')
+@allowed([
+  'native'
+  'durable'
+])
+param engine string = 'native'
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -51,6 +62,7 @@ var tags = {
 // The Service Bus queue the start-run-servicebus function (Functions/definitions/start-run-servicebus/function.json) reads.
 var startRunQueueName = 'start-run'
 var deploymentContainerName = 'app-package-${resourceToken}'
+var durableDeploymentContainerName = 'app-package-durable-${resourceToken}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
   name: 'rg-${environmentName}'
@@ -75,7 +87,10 @@ module storage 'app/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
+    deploymentContainerNames: [
+      deploymentContainerName
+      durableDeploymentContainerName
+    ]
   }
 }
 
@@ -114,6 +129,30 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+// Identity-based storage and telemetry, the settings both apps read: the Functions host (triggers, timer leases, the
+// Durable extension's task hub) and our code. The same user-assigned identity everywhere.
+var hostSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identity.outputs.clientId}'
+}
+
+// The API app's settings: exactly those src/FlowFunctions.Host/Functions/AppSettings.cs marks as deployed.
+var apiAppSettings = union(hostSettings, {
+  ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+  ServiceBusConnection__credential: 'managedidentity'
+  ServiceBusConnection__clientId: identity.outputs.clientId
+  FlowFunctions__RunRetention: runRetention
+  FlowFunctions__Engine: engine
+})
+
+// The durable app's settings: exactly those src/FlowFunctions.Functions.Durable/DurableAppSettings.cs marks as deployed.
+var durableAppSettings = hostSettings
+
 module functionApp 'app/function-app.bicep' = {
   name: 'functionApp'
   scope: rg
@@ -126,17 +165,42 @@ module functionApp 'app/function-app.bicep' = {
     planName: 'plan-${resourceToken}'
     location: location
     tags: tags
+    serviceName: 'flowfunctions'
     identityId: identity.outputs.id
-    identityClientId: identity.outputs.clientId
     blobEndpoint: storage.outputs.blobEndpoint
-    queueEndpoint: storage.outputs.queueEndpoint
-    tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
-    serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
-    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    runtimeName: 'custom'
+    runtimeVersion: '1.0'
+    appSettings: apiAppSettings
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    runRetention: runRetention
+  }
+}
+
+// Always deployed, whatever `engine` says: azd deploys every service of azure.yaml and needs its app, and an idle Flex
+// Consumption app costs nothing. Its own plan (one app per Flex Consumption plan), the same identity and storage.
+module durableFunctionApp 'app/function-app.bicep' = {
+  name: 'durableFunctionApp'
+  scope: rg
+  // The Durable extension creates the task hub's queues, tables and lease blobs at start-up: the roles must exist first.
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    name: 'func-durable-${resourceToken}'
+    planName: 'plan-durable-${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'flowfunctions-durable'
+    identityId: identity.outputs.id
+    blobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: durableDeploymentContainerName
+    // The project's target framework (net10.0); Flex Consumption runs .NET 8, 9 and 10 isolated.
+    runtimeName: 'dotnet-isolated'
+    runtimeVersion: '10.0'
+    appSettings: durableAppSettings
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
   }
 }
 
@@ -146,6 +210,8 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_URL string = functionApp.outputs.url
+output AZURE_DURABLE_FUNCTION_APP_NAME string = durableFunctionApp.outputs.name
+output AZURE_DURABLE_FUNCTION_APP_URL string = durableFunctionApp.outputs.url
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint

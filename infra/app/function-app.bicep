@@ -1,27 +1,37 @@
-// The FlowFunctions custom-handler app on the Flex Consumption plan (Linux). functionAppConfig.runtime 'custom' is the
-// custom-handler runtime; FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are not app settings on this plan.
-// The app settings below are exactly those the app reads (src/FlowFunctions.Host/Functions/AppSettings.cs; a test
-// compares both lists), all identity-based.
+// One FlowFunctions app on its own Flex Consumption plan (Linux; the plan hosts exactly one app). main.bicep deploys
+// it twice: the custom-handler API app (runtime 'custom', service flowfunctions) and the durable engine's app (runtime
+// 'dotnet-isolated', service flowfunctions-durable). FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are not
+// app settings on this plan: the runtime is functionAppConfig.runtime. The app settings come from main.bicep, exactly
+// those the app reads (src/FlowFunctions.Host/Functions/AppSettings.cs, src/FlowFunctions.Functions.Durable/
+// DurableAppSettings.cs; tests compare the lists), all identity-based.
 param name string
 param planName string
 param location string
 param tags object
 
+@description('The azure.yaml service azd deploys to this app: it finds the app by this azd-service-name tag.')
+param serviceName string
+
 @description('Resource id of the user-assigned identity the app runs as.')
 param identityId string
 
-@description('Client id of that identity (the __clientId settings).')
-param identityClientId string
-
 param blobEndpoint string
-param queueEndpoint string
-param tableEndpoint string
+
+@description('The blob container of this app\'s deployment packages; Flex Consumption reads it with the identity.')
 param deploymentContainerName string
 
-@description('Service Bus host name, e.g. sb-xyz.servicebus.windows.net.')
-param serviceBusNamespace string
+@description('functionAppConfig.runtime.name: custom for the custom handler, dotnet-isolated for the .NET isolated worker.')
+@allowed([
+  'custom'
+  'dotnet-isolated'
+])
+param runtimeName string
 
-param applicationInsightsConnectionString string
+@description('functionAppConfig.runtime.version: 1.0 for custom (the handler is self-contained, so this names no language runtime), the .NET version for dotnet-isolated.')
+param runtimeVersion string
+
+@description('The app settings, all identity-based (no keys).')
+param appSettings object
 
 @allowed([
   512
@@ -33,11 +43,6 @@ param instanceMemoryMB int = 2048
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
-
-param runRetention string
-
-@description('Version of the custom runtime; the handler is self-contained, so this names no language runtime.')
-param runtimeVersion string = '1.0'
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -56,9 +61,8 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
-  // azd deploys the service named flowfunctions in azure.yaml to the resource with this tag.
   tags: union(tags, {
-    'azd-service-name': 'flowfunctions'
+    'azd-service-name': serviceName
   })
   kind: 'functionapp,linux'
   identity: {
@@ -89,27 +93,15 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         maximumInstanceCount: maximumInstanceCount
       }
       runtime: {
-        name: 'custom'
+        name: runtimeName
         version: runtimeVersion
       }
     }
   }
 
-  resource appSettings 'config' = {
+  resource siteSettings 'config' = {
     name: 'appsettings'
-    properties: {
-      AzureWebJobsStorage__credential: 'managedidentity'
-      AzureWebJobsStorage__clientId: identityClientId
-      AzureWebJobsStorage__blobServiceUri: blobEndpoint
-      AzureWebJobsStorage__queueServiceUri: queueEndpoint
-      AzureWebJobsStorage__tableServiceUri: tableEndpoint
-      ServiceBusConnection__fullyQualifiedNamespace: serviceBusNamespace
-      ServiceBusConnection__credential: 'managedidentity'
-      ServiceBusConnection__clientId: identityClientId
-      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
-      FlowFunctions__RunRetention: runRetention
-    }
+    properties: appSettings
   }
 }
 

@@ -1,5 +1,6 @@
-// The app's user-assigned managed identity: the Functions host and our handler use it for Storage, Service Bus,
-// Application Insights and the deployment package. Its roles are assigned in rbac.bicep.
+// The user-assigned managed identity both function apps run as: their Functions hosts (with the durable app's Durable
+// extension) and our code use it for Storage, Service Bus, Application Insights and the deployment packages. Its roles
+// are assigned in rbac.bicep.
 param name string
 param location string
 param tags object

@@ -1,4 +1,4 @@
-// Exactly the data roles the app needs, for its managed identity, and the developer's roles for running locally
+// Exactly the data roles the apps need, for their one managed identity, and the developer's roles for running locally
 // against the deployed resources (principalId). Role definition ids are Azure built-in roles, documented at
 // https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (Storage, Integration and Monitor pages);
 // tests/FlowFunctions.Host.Tests/Deployment/InfraTests.cs checks them against that table.
@@ -27,6 +27,7 @@ var roles = {
 
 // Blob Data Owner (not Contributor): the Functions host's identity-based AzureWebJobsStorage needs it (timer leases,
 // host keys), and our store creates its container. Queue and Table Data Contributor: triggers, work items, run state.
+// The durable app's Durable extension (task hub in this account) needs Blob, Queue and Table Data Contributor: covered.
 var storageRoles = [
   roles.storageBlobDataOwner
   roles.storageQueueDataContributor

@@ -1,13 +1,14 @@
-// The Functions app's storage and FlowFunctions' store: blobs (artifacts, the deployment package, timer leases),
-// queues (triggers, work items) and tables (run state, run index). All three services are used, so the app settings
+// The storage of both Functions apps and FlowFunctions' store: blobs (artifacts, the deployment packages, timer and
+// task hub leases), queues (triggers, work items, the durable task hub's queues) and tables (run state, run index, the
+// task hub's history and instances). All three services are used, so the app settings
 // name all three endpoints and the identity has a data role on each (unlike the quickstart templates, which leave
 // queues and tables off). Shared keys are disabled: every request carries an Entra ID token.
 param name string
 param location string
 param tags object
 
-@description('The blob container Flex Consumption deploys the app package to.')
-param deploymentContainerName string
+@description('The blob containers Flex Consumption deploys the app packages to, one per function app.')
+param deploymentContainerNames array
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -35,15 +36,16 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   resource blobService 'blobServices' = {
     name: 'default'
 
-    resource deploymentContainer 'containers' = {
-      name: deploymentContainerName
+    resource deploymentContainers 'containers' = [for containerName in deploymentContainerNames: {
+      name: containerName
       properties: {
         publicAccess: 'None'
       }
-    }
+    }]
   }
 
-  // The app creates its own queues and tables at start-up (StorageInitializer); these only make the services explicit.
+  // The apps create their own queues and tables at start-up (StorageInitializer, the Durable extension's task hub);
+  // these only make the services explicit.
   resource queueService 'queueServices' = {
     name: 'default'
   }

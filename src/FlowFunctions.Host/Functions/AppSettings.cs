@@ -20,7 +20,7 @@ internal enum SettingReader
 /// <summary>One app setting the app reads, named as an environment variable (<c>__</c> separates sections).</summary>
 /// <param name="Name">The app setting name, e.g. <c>AzureWebJobsStorage__blobServiceUri</c>.</param>
 /// <param name="ReadBy">Who reads it.</param>
-/// <param name="Deployed">Whether the Azure deployment (infra/app/function-app.bicep) must set it.</param>
+/// <param name="Deployed">Whether the Azure deployment (infra/main.bicep, <c>apiAppSettings</c>) must set it.</param>
 internal sealed record AppSetting(string Name, SettingReader ReadBy, bool Deployed);
 
 /// <summary>
@@ -72,8 +72,8 @@ internal static class AppSettings
     /// <summary>The value of the <c>__credential</c> settings that selects the managed identity.</summary>
     public const string ManagedIdentity = WebJobsStorage.ManagedIdentity;
 
-    /// <summary>The <see cref="FlowHostOptions"/> properties the deployment sets.</summary>
-    private static readonly string[] DeployedOptions = [nameof(FlowHostOptions.RunRetention)];
+    /// <summary>The <see cref="FlowHostOptions"/> properties the deployment sets (Engine: the <c>engine</c> parameter of infra/main.bicep).</summary>
+    private static readonly string[] DeployedOptions = [nameof(FlowHostOptions.RunRetention), nameof(FlowHostOptions.Engine)];
 
     /// <summary>Every app setting the app reads, with who reads it and whether the deployment sets it.</summary>
     public static IReadOnlyList<AppSetting> All { get; } =

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace FlowFunctions.Host.Tests.Deployment;
 
-/// <summary>The identity-based settings the deployment sets (infra/app/function-app.bicep), as the app reads them.</summary>
+/// <summary>The identity-based settings the deployment sets (infra/main.bicep, apiAppSettings), as the app reads them.</summary>
 public sealed class IdentitySettingsTests
 {
     private const string Blob = "https://stabc.blob.core.windows.net/";

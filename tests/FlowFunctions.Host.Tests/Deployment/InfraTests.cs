@@ -27,6 +27,9 @@ public sealed partial class InfraTests
         ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Monitoring Metrics Publisher",
     };
 
+    /// <summary>The azure.yaml service of the custom-handler API app (tag azd-service-name of its function app).</summary>
+    private const string ApiServiceName = "flowfunctions";
+
     private static IEnumerable<string> BicepFiles => Directory.EnumerateFiles(Repository.PathOf("infra"), "*.bicep", SearchOption.AllDirectories);
 
     [Fact]
@@ -214,9 +217,15 @@ public sealed partial class InfraTests
         var app = Repository.Read("infra/app/function-app.bicep");
         app.ShouldContain("tier: 'FlexConsumption'");
         app.ShouldContain("kind: 'functionapp,linux'");
-        app.ShouldMatch(@"runtime: \{\s*name: 'custom'");
+        app.ShouldMatch(@"runtime: \{\s*name: runtimeName\s+version: runtimeVersion\s*\}");
         app.ShouldContain("type: 'UserAssignedIdentity'");
         app.ShouldMatch(@"instanceMemoryMB: instanceMemoryMB\s+maximumInstanceCount: maximumInstanceCount");
+        app.ShouldMatch(@"name: 'appsettings'\s+properties: appSettings\s");
+
+        // The API app is the custom handler; the module is shared with the durable engine's app (dotnet-isolated).
+        var apiApp = BicepText.Module(Repository.Read("infra/main.bicep"), "functionApp");
+        BicepText.StringParam(apiApp, "runtimeName").ShouldBe("custom");
+        BicepText.StringParam(apiApp, "runtimeVersion").ShouldBe("1.0");
 
         var storage = Repository.Read("infra/app/storage.bicep");
         storage.ShouldContain("allowSharedKeyAccess: false");
@@ -241,9 +250,10 @@ public sealed partial class InfraTests
         yaml.Load(new StringReader(Repository.Read("azure.yaml")));
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
         var services = (YamlMappingNode)root["services"];
-        services.Children.Count.ShouldBe(1);
-        var (name, node) = services.Children.Single();
-        var service = (YamlMappingNode)node;
+        // The custom-handler app, and the durable engine's app (tests/FlowFunctions.Functions.Durable.Tests checks that one).
+        services.Children.Keys.Select(k => k.ToString()).ShouldBe(["flowfunctions", "flowfunctions-durable"], ignoreOrder: true);
+        var name = ApiServiceName;
+        var service = (YamlMappingNode)services[name];
 
         service["host"].ToString().ShouldBe("function");
         service["language"].ToString().ShouldBe("custom");
@@ -257,7 +267,8 @@ public sealed partial class InfraTests
         var postprovision = (YamlMappingNode)((YamlMappingNode)root["hooks"])["postprovision"];
         ((YamlMappingNode)postprovision["posix"])["run"].ToString().ShouldBe("./infra/hooks/postprovision.sh");
         ((YamlMappingNode)postprovision["windows"])["run"].ToString().ShouldBe("./infra/hooks/postprovision.ps1");
-        Repository.Read("infra/app/function-app.bicep").ShouldContain($"'azd-service-name': '{name}'");
+        Repository.Read("infra/app/function-app.bicep").ShouldContain("'azd-service-name': serviceName");
+        BicepText.StringParam(BicepText.Module(Repository.Read("infra/main.bicep"), "functionApp"), "serviceName").ShouldBe(name);
     }
 
     [Fact]
@@ -306,12 +317,11 @@ public sealed partial class InfraTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static List<string> BicepAppSettings()
+    /// <summary>The app settings main.bicep gives the API app (its functionApp module's appSettings object).</summary>
+    private static IReadOnlyList<string> BicepAppSettings()
     {
-        var text = Repository.Read("infra/app/function-app.bicep");
-        var block = AppSettingsBlock().Match(text);
-        block.Success.ShouldBeTrue("function-app.bicep has a config resource named 'appsettings' with a properties object");
-        return [.. BicepKey().Matches(block.Groups["body"].Value).Select(m => m.Groups["name"].Value)];
+        var main = Repository.Read("infra/main.bicep");
+        return BicepText.ObjectKeys(main, BicepText.Param(BicepText.Module(main, "functionApp"), "appSettings"));
     }
 
     [GeneratedRegex(@"^\s*module\s+\w+\s+'(?<path>[^']+)'", RegexOptions.Multiline)]
@@ -322,12 +332,6 @@ public sealed partial class InfraTests
 
     [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
     private static partial Regex Guid();
-
-    [GeneratedRegex(@"name: 'appsettings'\s*properties: \{(?<body>.*?)\n\s*\}\s*\n", RegexOptions.Singleline)]
-    private static partial Regex AppSettingsBlock();
-
-    [GeneratedRegex(@"^\s*(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*:", RegexOptions.Multiline)]
-    private static partial Regex BicepKey();
 
     [GeneratedRegex(@"""(?<name>[A-Za-z_][A-Za-z0-9_.-]*)""\s*:")]
     private static partial Regex JsonKey();
