@@ -1,3 +1,5 @@
+using FlowFunctions.Storage;
+
 namespace FlowFunctions.Functions.Durable;
 
 /// <summary>One app setting the durable engine's app reads, named as an environment variable (<c>__</c> separates sections).</summary>
@@ -14,24 +16,21 @@ internal sealed record DurableAppSetting(string Name, bool Deployed);
 /// </summary>
 internal static class DurableAppSettings
 {
-    /// <summary>The app's storage: a connection string locally (Azurite); in Azure the identity-based <c>__</c> section.</summary>
-    public const string Storage = "AzureWebJobsStorage";
-
     /// <summary>Every app setting the app reads, and whether the deployment sets it.</summary>
     public static IReadOnlyList<DurableAppSetting> All { get; } =
     [
         // dotnet-isolated locally; on Flex Consumption the runtime is functionAppConfig.runtime and the setting must not be set.
         new("FUNCTIONS_WORKER_RUNTIME", Deployed: false),
-        new(Storage, Deployed: false),
+        new(WebJobsStorage.Setting, Deployed: false),
         // The account name instead of the three service URIs, for local work against the cloud.
-        new($"{Storage}__accountName", Deployed: false),
+        new(WebJobsStorage.AccountNameSetting, Deployed: false),
         // managedidentity and the user-assigned identity's client id (the Durable extension takes no resource id).
-        new($"{Storage}__credential", Deployed: true),
-        new($"{Storage}__clientId", Deployed: true),
+        new(WebJobsStorage.CredentialSetting, Deployed: true),
+        new(WebJobsStorage.ClientIdSetting, Deployed: true),
         // Lease and large-message blobs, control and work-item queues, history and instances tables; our run state.
-        new($"{Storage}__blobServiceUri", Deployed: true),
-        new($"{Storage}__queueServiceUri", Deployed: true),
-        new($"{Storage}__tableServiceUri", Deployed: true),
+        new(WebJobsStorage.BlobServiceUriSetting, Deployed: true),
+        new(WebJobsStorage.QueueServiceUriSetting, Deployed: true),
+        new(WebJobsStorage.TableServiceUriSetting, Deployed: true),
         // Our run store when it is not the app's storage; local only.
         new("FlowFunctions__Store", Deployed: false),
         // Telemetry of the Functions host, sent with the identity's tokens (Authorization=AAD;ClientId=...).

@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FlowFunctions.Host.Tests.Deployment;
+using FlowFunctions.Storage;
 using YamlDotNet.RepresentationModel;
 
 namespace FlowFunctions.Functions.Durable.Tests.Deployment;
@@ -37,7 +38,7 @@ public sealed class DurableInfraTests
         set.Order().ShouldBe(required.Order());
 
         // Identity-based only: the Durable extension takes the user-assigned identity by client id, and no connection string.
-        set.ShouldNotContain(DurableAppSettings.Storage);
+        set.ShouldNotContain(WebJobsStorage.Setting);
         set.ShouldNotContain("FUNCTIONS_WORKER_RUNTIME", "on Flex Consumption the runtime is functionAppConfig.runtime");
         Main.ShouldContain("AzureWebJobsStorage__credential: 'managedidentity'");
         Main.ShouldContain("AzureWebJobsStorage__clientId: identity.outputs.clientId");
