@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using FlowFunctions.Engine.Activities;
 using FlowFunctions.Engine.Runs;
 
 namespace FlowFunctions.Engine.Durable;
@@ -53,21 +54,73 @@ public sealed class FlowActivities(FlowEngine engine)
 
     /// <summary>
     /// Runs one work item (a work message of one item) through the activity executor, like a native worker: an item whose
-    /// attempt is no longer the one its node waits for (cancelled, timed out, redriven) is not run. Output:
-    /// <c>{"event": {...}}</c> (or <c>{"event": {"ref": hash}}</c>), or <c>{}</c> for a superseded item.
+    /// attempt is no longer the one its node waits for (cancelled, timed out, redriven) is not run, and while it runs its
+    /// attempt is checked again every third of <see cref="EngineOptions.WorkVisibility"/>, as a native worker's heartbeat
+    /// does, and its handler is cancelled once it is superseded. Output: <c>{"event": {...}}</c> (or
+    /// <c>{"event": {"ref": hash}}</c>), or <c>{}</c> for a superseded item.
     /// </summary>
     public async Task<JsonObject?> Execute(JsonObject? workMessage)
     {
         ArgumentNullException.ThrowIfNull(workMessage);
         var item = await InlineAsync(workMessage["items"]![0]!.AsObject());
         var request = RunJson.ReadWorkMessage(RunJson.WriteWorkMessage(workMessage["runId"]!.GetValue<string>(), [item], RunTrace.Read(workMessage)))[0];
-        if ((await CurrentAttempts.FindAsync(engine.Store.Partitions, [request], CancellationToken.None)).Count == 0)
+        if (!await IsCurrentAsync(request, CancellationToken.None))
         {
             return [];
         }
 
-        var outcome = await engine.Executor.ExecuteAsync(request, CancellationToken.None);
-        return new JsonObject { ["event"] = await OutOfLineAsync(RunJson.WriteEvent(outcome.ToEvent(request)), []) };
+        using var superseded = new CancellationTokenSource();
+        using var finished = new CancellationTokenSource();
+        var watch = WatchAttemptAsync(request, superseded, finished.Token);
+        try
+        {
+            var outcome = await engine.Executor.ExecuteAsync(request, superseded.Token);
+            return new JsonObject { ["event"] = await OutOfLineAsync(RunJson.WriteEvent(outcome.ToEvent(request)), []) };
+        }
+        catch (OperationCanceledException) when (superseded.IsCancellationRequested)
+        {
+            return [];
+        }
+        finally
+        {
+            await finished.CancelAsync();
+            await watch;
+        }
+    }
+
+    private async Task<bool> IsCurrentAsync(ActivityRequest request, CancellationToken ct) =>
+        (await CurrentAttempts.FindAsync(engine.Store.Partitions, [request], ct)).Count > 0;
+
+    /// <summary>Cancels <paramref name="superseded"/> when the run no longer waits for the request's attempt; ends with <paramref name="finished"/>.</summary>
+    private async Task WatchAttemptAsync(ActivityRequest request, CancellationTokenSource superseded, CancellationToken finished)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(engine.Options.WorkVisibility / 3, engine.Time, finished);
+                bool current;
+                try
+                {
+                    current = await IsCurrentAsync(request, finished);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failed read (storage unreachable) must not fail a handler that is doing fine: look again next time.
+                    continue;
+                }
+
+                if (!current)
+                {
+                    await superseded.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The item finished.
+        }
     }
 
     /// <summary><paramref name="value"/> itself when it is small, else its fields <paramref name="kept"/> and a reference to the whole.</summary>

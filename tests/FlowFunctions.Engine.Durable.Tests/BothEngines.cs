@@ -40,7 +40,7 @@ internal sealed class BothEngines : IAsyncDisposable
     public DurableRunHost? Host { get; }
 
     /// <summary>Opens the <paramref name="kind"/> engine on a fresh store and starts its worker.</summary>
-    public static async Task<BothEngines> StartAsync(string kind, EngineOptions? options = null, DurableRunOptions? durable = null)
+    public static async Task<BothEngines> StartAsync(string kind, EngineOptions? options = null, DurableRunOptions? durable = null, Action<Activities.ActivityExecutorOptions>? activities = null)
     {
         var prefix = "e" + Guid.NewGuid().ToString("N")[..12];
         string? dir = null;
@@ -57,7 +57,7 @@ internal sealed class BothEngines : IAsyncDisposable
             store = new SqliteFlowStore(Path.Combine(dir, "flow.db"), TimeProvider.System);
         }
 
-        var engine = FlowEngine.Create(store, options ?? new EngineOptions { MaxPollDelay = TimeSpan.FromMilliseconds(200) });
+        var engine = FlowEngine.Create(store, options ?? new EngineOptions { MaxPollDelay = TimeSpan.FromMilliseconds(200) }, configureActivities: activities);
         var host = kind switch
         {
             "native" => null,

@@ -246,4 +246,70 @@ public class EngineScenarioTests
         state.Nodes["after"].Status.ShouldBe(NodeStatus.Cancelled);
         (await both.Engine.RaiseEventAsync(runId, "never", null)).Outcome.ShouldBe(ControlOutcome.Refused);
     }
+
+    [Theory]
+    [MemberData(nameof(BothEngines.Kinds), MemberType = typeof(BothEngines))]
+    public async Task CancellingARun_StopsItsRunningHandler(string engine)
+    {
+        using var hanging = new HangingServer();
+        await using var both = await BothEngines.StartAsync(
+            engine,
+            new EngineOptions { MaxPollDelay = TimeSpan.FromMilliseconds(200), WorkVisibility = TimeSpan.FromSeconds(3) },
+            activities: options => options.Http.AllowedHosts.Add("127.0.0.1"));
+        var runId = await both.StartRunAsync($$"""
+            name: slow
+            nodes:
+              - { id: call, type: http, with: { url: "{{hanging.Url}}", method: GET }, timeout: 10m }
+            """);
+        await hanging.Requested.WaitAsync(TimeSpan.FromSeconds(60));
+
+        (await both.Engine.CancelRunAsync(runId, "taking too long")).ShouldBeTrue();
+
+        (await both.RunToEndAsync(runId)).Status.ShouldBe(RunStatus.Cancelled);
+        await hanging.Abandoned.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>A loopback HTTP server that takes one request and never answers; it sees when the client gives up.</summary>
+    private sealed class HangingServer : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly TaskCompletionSource _requested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public HangingServer()
+        {
+            _listener.Start();
+            _ = ServeAsync();
+        }
+
+        public string Url => $"http://127.0.0.1:{((System.Net.IPEndPoint)_listener.LocalEndpoint).Port}/slow";
+
+        /// <summary>Completes when the request has arrived.</summary>
+        public Task Requested => _requested.Task;
+
+        /// <summary>Completes when the client closed the connection without an answer (its handler was cancelled).</summary>
+        public Task Abandoned => _abandoned.Task;
+
+        public void Dispose() => _listener.Dispose();
+
+        private async Task ServeAsync()
+        {
+            using var client = await _listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[4096];
+            try
+            {
+                while (await stream.ReadAsync(buffer) > 0)
+                {
+                    _requested.TrySetResult();
+                }
+            }
+            catch (IOException)
+            {
+                // Reset rather than closed: abandoned all the same.
+            }
+
+            _abandoned.TrySetResult();
+        }
+    }
 }
