@@ -6,7 +6,7 @@ using OpenTelemetry.Trace;
 
 namespace FlowFunctions.Cli;
 
-/// <summary>The host's telemetry for a command that runs the engine without a web host (<c>flow worker</c>).</summary>
+/// <summary>The host's telemetry for a command that runs the engine without a web host (<c>flow worker</c>, <c>flow run</c>, <c>flow rerun</c>).</summary>
 internal static class CliTelemetry
 {
     /// <summary>

@@ -34,6 +34,7 @@ internal static class RerunCommand
             }
 
             var source = parsed.GetValue(runId)!;
+            using var telemetry = CliTelemetry.Start();
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost));
             var result = await engine.RerunAsync(source, parsed.GetValue(from)!, actor: ControlCommands.CliActor, cancellationToken: cancellationToken);
             if (result.Outcome != RerunOutcome.Started)

@@ -66,6 +66,7 @@ internal static class RunCommand
                 return ExitCodes.Invalid;
             }
 
+            using var telemetry = CliTelemetry.Start();
             await using var engine = EngineFactory.Open(parsed.GetValue(store)!, allowedHosts: parsed.GetValue(allowHost), engine: parsed.GetValue(engineKind)!);
             var runId = await engine.StartRunAsync(spec, File.ReadAllText(path), inputs, actor: ControlCommands.CliActor, cancellationToken: cancellationToken);
             return await FollowAsync(engine, runId, parsed.GetValue(detach), parsed.GetValue(output) == "json", waitLimit, stdout, stderr, cancellationToken);

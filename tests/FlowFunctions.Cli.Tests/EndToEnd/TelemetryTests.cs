@@ -173,6 +173,43 @@ public sealed partial class TelemetryTests : IDisposable
         }
     }
 
+    [Fact]
+    public Task FlowRun_ExportsTheRunAsOneTrace_OnSqlite() =>
+        FlowRunExportsOneTraceAsync(Path.Combine(_dir.FullName, "run.db"), "native");
+
+    [AzureFact]
+    public Task FlowRun_OnTheDurableEngine_ExportsTheRunAsOneTrace() =>
+        FlowRunExportsOneTraceAsync(AzureStore(), "durable");
+
+    /// <summary><c>flow run</c> (its own embedded worker, or the durable engine's) exports the run's spans like <c>flow worker</c>.</summary>
+    private async Task FlowRunExportsOneTraceAsync(string store, string engine)
+    {
+        var spec = Path.Combine(_dir.FullName, "traced.yaml");
+        await File.WriteAllTextAsync(spec, """
+            name: traced
+            nodes:
+              - { id: a, type: echo, with: { x: 1 } }
+              - { id: b, type: echo, needs: [a], with: { x: 2 } }
+            """);
+        var log = Path.Combine(_dir.FullName, $"run-{engine}.log");
+        using (var run = FlowProcess.Start(log, new Dictionary<string, string> { ["OTEL_TRACES_EXPORTER"] = "console" }, "run", spec, "--store", store, "--engine", engine))
+        {
+            await WaitForAsync(() => run.HasExited, "flow run to finish");
+        }
+
+        var output = ReadShared(log);
+        output.ShouldContain("Succeeded");
+        var spans = ConsoleSpans(output).ToList();
+        var start = spans.Where(s => s.DisplayName == "start run").ShouldHaveSingleItem();
+        var runId = start.Tags["flowfunctions.run.id"];
+        spans.Where(s => s.DisplayName == "activity echo").Select(s => s.Tags["flowfunctions.node.id"]).Order().ShouldBe(["a", "b"]);
+        spans.Where(s => s.DisplayName == "episode").ShouldNotBeEmpty();
+        foreach (var span in spans.Where(s => s.Tags.GetValueOrDefault("flowfunctions.run.id") == runId))
+        {
+            span.TraceId.ShouldBe(start.TraceId, span.DisplayName);
+        }
+    }
+
     private static string AzureStore() =>
         Environment.GetEnvironmentVariable(AzureTheoryAttribute.Variable)!.TrimEnd(';') + ";NamePrefix=otel" + Guid.NewGuid().ToString("N")[..12];
 
