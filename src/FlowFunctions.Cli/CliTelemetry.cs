@@ -1,4 +1,5 @@
 using FlowFunctions.Host.Functions;
+using FlowFunctions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;

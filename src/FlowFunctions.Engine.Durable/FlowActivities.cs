@@ -104,9 +104,9 @@ public sealed class FlowActivities(FlowEngine engine)
                 {
                     current = await IsCurrentAsync(request, finished);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception) when (!finished.IsCancellationRequested)
                 {
-                    // A failed read (storage unreachable) must not fail a handler that is doing fine: look again next time.
+                    // A failed or timed-out read (storage unreachable) must not fail or unwatch a handler: look again next time.
                     continue;
                 }
 

@@ -11,7 +11,7 @@ internal sealed record DurableAppSetting(string Name, bool Deployed);
 /// Every app setting the durable engine's app reads, in one place: the deployment test compares the deployed ones with
 /// the app settings infra/ gives the <c>flowfunctions-durable</c> app. The storage settings are read by the Functions host
 /// and the Durable extension (the task hub <c>flowfunctions</c>, identity-based since extension 2.7.0) and by our run store;
-/// the telemetry settings by the Functions host. The API app's list, with the same storage and telemetry names, is
+/// the telemetry settings by the Functions host and by our telemetry (FlowFunctions.Telemetry). The API app's list, with the same storage and telemetry names, is
 /// src/FlowFunctions.Host/Functions/AppSettings.cs.
 /// </summary>
 internal static class DurableAppSettings
@@ -33,7 +33,7 @@ internal static class DurableAppSettings
         new(WebJobsStorage.TableServiceUriSetting, Deployed: true),
         // Our run store when it is not the app's storage; local only.
         new("FlowFunctions__Store", Deployed: false),
-        // Telemetry of the Functions host, sent with the identity's tokens (Authorization=AAD;ClientId=...).
+        // Telemetry of the Functions host and ours, sent with the identity's tokens (Authorization=AAD;ClientId=...).
         new("APPLICATIONINSIGHTS_CONNECTION_STRING", Deployed: true),
         new("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", Deployed: true),
     ];

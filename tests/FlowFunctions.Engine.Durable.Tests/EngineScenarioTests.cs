@@ -275,11 +275,13 @@ public class EngineScenarioTests
         private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
         private readonly TaskCompletionSource _requested = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Task _serving;
+        private System.Net.Sockets.TcpClient? _client;
 
         public HangingServer()
         {
             _listener.Start();
-            _ = ServeAsync();
+            _serving = ServeAsync();
         }
 
         public string Url => $"http://127.0.0.1:{((System.Net.IPEndPoint)_listener.LocalEndpoint).Port}/slow";
@@ -290,12 +292,19 @@ public class EngineScenarioTests
         /// <summary>Completes when the client closed the connection without an answer (its handler was cancelled).</summary>
         public Task Abandoned => _abandoned.Task;
 
-        public void Dispose() => _listener.Dispose();
+        public void Dispose()
+        {
+            _listener.Stop();
+            _client?.Dispose();
+
+            // Ends with the listener or the connection; what it throws then is the shutdown, not a finding.
+            _ = _serving.ContinueWith(t => t.Exception, TaskScheduler.Default);
+        }
 
         private async Task ServeAsync()
         {
-            using var client = await _listener.AcceptTcpClientAsync();
-            var stream = client.GetStream();
+            _client = await _listener.AcceptTcpClientAsync();
+            var stream = _client.GetStream();
             var buffer = new byte[4096];
             try
             {

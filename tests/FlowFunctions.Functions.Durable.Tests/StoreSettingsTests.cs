@@ -1,8 +1,10 @@
+using Azure.Identity;
 using FlowFunctions.Engine;
 using FlowFunctions.Storage;
 using FlowFunctions.Storage.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 
 namespace FlowFunctions.Functions.Durable.Tests;
 
@@ -27,6 +29,18 @@ public sealed class StoreSettingsTests
         var engine = services.GetRequiredService<FlowEngine>();
 
         engine.Store.ShouldBeOfType<AzureFlowStore>();
+        WebJobsStorage.Credential(key => Configuration(Deployed())[key]).ShouldBeOfType<ManagedIdentityCredential>();
+        services.GetService<TracerProvider>().ShouldBeNull("no exporter configured, no telemetry");
+    }
+
+    [Fact]
+    public async Task AnExporter_TurnsTheEnginesTelemetryOn()
+    {
+        var settings = Deployed();
+        settings["OTEL_TRACES_EXPORTER"] = "console";
+        await using var services = Services(settings);
+
+        services.GetService<TracerProvider>().ShouldNotBeNull("the steps and activities this app runs are spans of their runs");
     }
 
     [Fact]
@@ -60,11 +74,10 @@ public sealed class StoreSettingsTests
     }
 
     /// <summary>The app's services over these app settings (named as environment variables).</summary>
-    private static ServiceProvider Services(Dictionary<string, string?> settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(WebJobsStorage.Key(s.Key), s.Value)))
-            .Build();
-        return new ServiceCollection().AddFlowDurableFunctions(configuration).BuildServiceProvider();
-    }
+    private static ServiceProvider Services(Dictionary<string, string?> settings) =>
+        new ServiceCollection().AddFlowDurableFunctions(Configuration(settings)).BuildServiceProvider();
+
+    private static IConfiguration Configuration(Dictionary<string, string?> settings) => new ConfigurationBuilder()
+        .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(WebJobsStorage.Key(s.Key), s.Value)))
+        .Build();
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using FlowFunctions.Host.Api;
 using FlowFunctions.Storage;
+using FlowFunctions.Telemetry;
 
 namespace FlowFunctions.Host.Functions;
 
@@ -61,10 +62,10 @@ internal static class AppSettings
     public const string ServiceBusClientId = FunctionNames.ServiceBusConnection + "__clientId";
 
     /// <summary>Turns telemetry export on (the Functions host's and ours).</summary>
-    public const string TelemetryConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+    public const string TelemetryConnectionString = FlowTelemetryExtensions.ConnectionStringSetting;
 
     /// <summary><c>Authorization=AAD;ClientId=...</c>: telemetry is sent with the identity's tokens (local auth disabled).</summary>
-    public const string TelemetryAuthentication = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+    public const string TelemetryAuthentication = FlowTelemetryExtensions.AuthenticationSetting;
 
     /// <summary>The Functions host's environment (Production in Azure by default); chaos rules are refused when it is Production.</summary>
     public const string FunctionsEnvironment = "AZURE_FUNCTIONS_ENVIRONMENT";

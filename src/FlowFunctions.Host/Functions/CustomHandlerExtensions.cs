@@ -2,6 +2,7 @@ using FlowFunctions.Engine;
 using FlowFunctions.Engine.Worker;
 using FlowFunctions.Host.Api;
 using FlowFunctions.Storage;
+using FlowFunctions.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlowFunctions.Host.Functions;

@@ -125,9 +125,10 @@ internal sealed class FlowProcess : IDisposable
         if (!_process.HasExited)
         {
             _process.Kill();
-            _process.WaitForExit();
         }
 
+        // Also after it exited by itself: WaitForExit waits for the redirected output to be read to its end.
+        _process.WaitForExit();
         _process.Dispose();
         if (_log is not null)
         {

@@ -8,6 +8,7 @@ using FlowFunctions.Cli.Tests.Commands;
 using FlowFunctions.Cli.Tests.Dev;
 using FlowFunctions.Host;
 using FlowFunctions.Host.Functions;
+using FlowFunctions.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -194,7 +195,7 @@ public sealed partial class TelemetryTests : IDisposable
         var log = Path.Combine(_dir.FullName, $"run-{engine}.log");
         using (var run = FlowProcess.Start(log, new Dictionary<string, string> { ["OTEL_TRACES_EXPORTER"] = "console" }, "run", spec, "--store", store, "--engine", engine))
         {
-            await WaitForAsync(() => run.HasExited, "flow run to finish");
+            await WaitForAsync(() => run.HasExited, "flow run to finish", TimeSpan.FromMinutes(2));
         }
 
         var output = ReadShared(log);
@@ -230,9 +231,9 @@ public sealed partial class TelemetryTests : IDisposable
         return found;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
+    private static async Task WaitForAsync(Func<bool> condition, string what, TimeSpan? limit = null)
     {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        var deadline = DateTimeOffset.UtcNow + (limit ?? TimeSpan.FromSeconds(30));
         while (!condition())
         {
             DateTimeOffset.UtcNow.ShouldBeLessThan(deadline, $"waited for {what}");

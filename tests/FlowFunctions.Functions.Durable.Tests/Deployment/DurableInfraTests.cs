@@ -92,7 +92,7 @@ public sealed class DurableInfraTests
     {
         Main.ShouldMatch(@"@allowed\(\[\s*'native'\s+'durable'\s*\]\)\s*param engine string = 'native'");
         var parameters = JsonNode.Parse(Repository.Read("infra/main.parameters.json"))!["parameters"]!;
-        parameters["engine"]!["value"]!.GetValue<string>().ShouldBe("${FLOWFUNCTIONS_ENGINE=native}");
+        parameters["engine"]!["value"]!.GetValue<string>().ShouldBe("${FLOWFUNCTIONS_ENGINE:=native}");
 
         // FlowHostOptions.Engine binds FlowFunctions:Engine; the durable app itself does not read it.
         var apiSettings = BicepText.Param(BicepText.Module(Main, "functionApp"), "appSettings");

@@ -3,6 +3,7 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using FlowFunctions.Host.Functions;
 using FlowFunctions.Storage;
 using FlowFunctions.Storage.Azure;
+using FlowFunctions.Telemetry;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;

@@ -1,7 +1,7 @@
 using Azure.Core;
 using FlowFunctions.Storage;
 
-namespace FlowFunctions.Host.Functions;
+namespace FlowFunctions.Telemetry;
 
 /// <summary>
 /// Parses <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c>, the setting with which the Functions host, and we, send
@@ -30,13 +30,13 @@ internal static class TelemetryAuthentication
                     clientId = parts[1];
                     break;
                 default:
-                    throw new FormatException($"{AppSettings.TelemetryAuthentication}: unexpected '{segment}'; expected Authorization=AAD and optionally ClientId=<client id>");
+                    throw new FormatException($"{FlowTelemetryExtensions.AuthenticationSetting}: unexpected '{segment}'; expected Authorization=AAD and optionally ClientId=<client id>");
             }
         }
 
         if (!string.Equals(authorization, "AAD", StringComparison.OrdinalIgnoreCase))
         {
-            throw new FormatException($"{AppSettings.TelemetryAuthentication} must contain Authorization=AAD (optionally ;ClientId=<client id>)");
+            throw new FormatException($"{FlowTelemetryExtensions.AuthenticationSetting} must contain Authorization=AAD (optionally ;ClientId=<client id>)");
         }
 
         return WebJobsStorage.ManagedIdentityCredential(clientId);

@@ -1,15 +1,17 @@
 using Azure.Monitor.OpenTelemetry.Exporter;
 using FlowFunctions.Engine.Activities;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace FlowFunctions.Host.Functions;
+namespace FlowFunctions.Telemetry;
 
 /// <summary>
-/// OpenTelemetry for the host and the CLI's worker: the engine's spans and metrics (<see cref="ActivityTelemetry.Name"/>),
+/// OpenTelemetry for the host, the CLI's commands that run the engine and the durable engine's Functions app: the engine's spans and metrics (<see cref="ActivityTelemetry.Name"/>),
 /// ASP.NET Core's request spans (the API request that starts a run is the parent of the run's trace) and the logs,
 /// exported to Azure Monitor and/or the console. Without an exporter nothing is collected: no exporter, no cost.
 /// </summary>
@@ -23,6 +25,12 @@ public static class FlowTelemetryExtensions
 
     /// <inheritdoc cref="TracesExporter"/>
     public const string LogsExporter = "OTEL_LOGS_EXPORTER";
+
+    /// <summary>Turns telemetry export to Azure Monitor on (the Functions host's and ours).</summary>
+    public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary><c>Authorization=AAD;ClientId=...</c>: telemetry is sent with the identity's tokens (local auth disabled).</summary>
+    public const string AuthenticationSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
     /// <summary>The service name telemetry is sent under (Application Insights' cloud role) unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
     public const string ServiceName = "FlowFunctions";
@@ -40,8 +48,8 @@ public static class FlowTelemetryExtensions
     public static bool AddFlowTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var connectionString = configuration[AppSettings.TelemetryConnectionString];
-        var credential = configuration[AppSettings.TelemetryAuthentication] is { Length: > 0 } authentication ? TelemetryAuthentication.Parse(authentication) : null;
+        var connectionString = configuration[ConnectionStringSetting];
+        var credential = configuration[AuthenticationSetting] is { Length: > 0 } authentication ? TelemetryAuthentication.Parse(authentication) : null;
         var (traces, metrics, logs) = (ToConsole(configuration, TracesExporter), ToConsole(configuration, MetricsExporter), ToConsole(configuration, LogsExporter));
         if (string.IsNullOrEmpty(connectionString) && !traces && !metrics && !logs)
         {
