@@ -195,7 +195,9 @@ public abstract class ApiScenarios(ApiFactory factory)
         rerunId.ShouldNotBe(runId);
         response.Headers.Location!.ToString().ShouldEndWith("/api/runs/" + rerunId);
         accepted["statusQueryUri"]!.GetValue<string>().ShouldBe(response.Headers.Location!.ToString());
-        accepted["status"]!.GetValue<string>().ShouldBe("Running");
+        // The new run's status when the answer was written: Running, or already Failed (b fails again) when the host's
+        // worker was quicker than the answer, as a loaded machine allows.
+        accepted["status"]!.GetValue<string>().ShouldBeOneOf("Running", "Failed");
         accepted["cancelUri"]!.GetValue<string>().ShouldEndWith("/api/runs/" + rerunId + "/cancel");
         var document = await Client.WaitAsync(rerunId);
         document["rerunOf"]!.ToJsonString().ShouldBe($$"""{"runId":"{{runId}}","fromNode":"b"}""");
