@@ -10,8 +10,8 @@ namespace FlowFunctions.Engine.Runs;
 internal sealed record HeldLease(string RunId, string ETag, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// Serialises episodes of a run across workers with one conditional write on the run's lease row, so that N
-/// completions arriving at once do not start N racing episodes. The fencing row remains the real guard: a holder
+/// Serialises episodes of a run across workers, and across the passes of one worker, with one conditional write on the
+/// run's lease row, so that N completions arriving at once do not start N racing episodes. The fencing row remains the real guard: a holder
 /// whose lease expired mid-episode loses its commit, it cannot corrupt state.
 /// </summary>
 internal sealed class RunLease(IPartitionStore partitions, TimeProvider time, TimeSpan duration)
@@ -32,8 +32,10 @@ internal sealed class RunLease(IPartitionStore partitions, TimeProvider time, Ti
                 return new HeldLease(runId, etags[0], expires);
             }
 
-            var lease = JsonNode.Parse(current.Value)!;
-            if (lease["owner"]!.GetValue<string>() != _owner && lease["expires"]!.GetValue<long>() > now.UtcTicks)
+            // Held by this process too: a worker's control loop, its command loop and local wake-ups each start passes,
+            // and two passes of one run side by side are what the lease exists to prevent. One that loaded an older state
+            // wrote it to the run index after the other had indexed the newer one (a finished run listed as Running).
+            if (JsonNode.Parse(current.Value)!["expires"]!.GetValue<long>() > now.UtcTicks)
             {
                 return null;
             }

@@ -217,6 +217,75 @@ public sealed class RunProcessorTests
         (await fixture.Engine.Store.Queues.CountAsync(fixture.Options.ControlQueue, default)).ShouldBe(1);
     }
 
+    [Theory]
+    [MemberData(nameof(EngineFixture.Stores), MemberType = typeof(EngineFixture))]
+    public async Task SecondPassOfARunInTheSameProcess_WaitsForTheFirst_SoTheIndexNeverGoesBackToAnOlderStatus(string store)
+    {
+        await using var fixture = new EngineFixture(store: store);
+        var (spec, text) = EngineFixture.Spec("name: t\nnodes:\n  - { id: a, type: echo, with: 1 }\n");
+        await using (var crashing = fixture.Open(s => new CrashOnEnqueueStore(s, fixture.Options.WorkQueue)))
+        {
+            // Committed and indexed as Running; the process dies before dispatching, so a's outbox row is a leftover.
+            await Should.ThrowAsync<IOException>(() => crashing.StartRunAsync(spec, text, null, "run-1"));
+        }
+
+        var done = new RunEvent.ActivitySucceeded("a", 1, 0, JsonValue.Create(1));
+        await fixture.Engine.Processor.AppendEventAsync("run-1", RunJson.EventId(done), done, default, wake: false);
+        IndexGateStore? gate = null;
+        await using var engine = fixture.Open(s => gate = new IndexGateStore(s));
+
+        // Pass A (say the control loop) loads the Running state, finds the leftover and stops in its index write.
+        var first = Task.Run(() => engine.Processor.ProcessAsync("run-1", default));
+        await gate!.Held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Pass B of the same process (say the command loop): it must not run an episode beside A. When it did, it
+        // finished the run and indexed it as Succeeded, then A's delayed write put back the Running it had loaded.
+        var second = await engine.Processor.ProcessAsync("run-1", default);
+        gate.Release.SetResult();
+        (await first.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBeTrue();
+
+        (await engine.GetRunAsync("run-1"))!.Status.ShouldBe(RunStatus.Succeeded);
+        (await engine.ListRunsAsync(new RunQuery())).Runs.ShouldHaveSingleItem().Status.ShouldBe("Succeeded");
+        (await engine.ListRunsAsync(new RunQuery { Status = "Succeeded" })).Runs.ShouldHaveSingleItem().RunId.ShouldBe("run-1");
+        (await engine.ListRunsAsync(new RunQuery { Status = "Running" })).Runs.ShouldBeEmpty();
+        second.ShouldBeFalse("the first pass holds the run's lease");
+    }
+
+    /// <summary>Holds the first run index write until <see cref="Release"/> (<see cref="Held"/> says it is waiting); the rest pass.</summary>
+    private sealed class IndexGateStore(IFlowStore inner) : IFlowStore, IRunIndex
+    {
+        private int _writes;
+
+        public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IPartitionStore Partitions => inner.Partitions;
+
+        public IWorkQueue Queues => inner.Queues;
+
+        public IArtifactStore Artifacts => inner.Artifacts;
+
+        public IRunIndex Runs => this;
+
+        public async Task UpsertAsync(RunSummary summary, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _writes) == 1)
+            {
+                Held.SetResult();
+                await Release.Task;
+            }
+
+            await inner.Runs.UpsertAsync(summary, cancellationToken);
+        }
+
+        public Task<RunPage> ListAsync(RunQuery query, CancellationToken cancellationToken) => inner.Runs.ListAsync(query, cancellationToken);
+
+        public Task DeleteAsync(string runId, CancellationToken cancellationToken) => inner.Runs.DeleteAsync(runId, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
     /// <summary>Simulates a process dying right after an episode's commit: the first enqueue of a work item fails.</summary>
     internal sealed class CrashOnEnqueueStore(IFlowStore inner, string queue) : IFlowStore
     {
