@@ -88,16 +88,7 @@ public sealed partial class RunProcessor
                 CountFinished(run.State, decisions.State);
                 await UpdateIndexAsync(decisions.State, ct, committedFrom: run.Sequence, committed: sequence);
                 span?.SetTag(ActivityTelemetry.EpisodeEventsTag, events.Count);
-                if (events.Count > 0)
-                {
-                    // As for native episodes: only steps that applied events (a new run's first step applies none).
-                    ActivityTelemetry.EventsApplied.Add(events.Count);
-                    ActivityTelemetry.EpisodeDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
-                    if (requests.Value > 0)
-                    {
-                        ActivityTelemetry.EpisodeStorageRequests.Record(requests.Value);
-                    }
-                }
+                RecordEpisode(events.Count, started, requests);
 
                 return (effects, decisions.State.IsTerminal, trace);
             }

@@ -410,15 +410,7 @@ public sealed partial class RunProcessor
             span?.Dispose();
         }
 
-        if (outcome.Applied > 0)
-        {
-            ActivityTelemetry.EventsApplied.Add(outcome.Applied);
-            ActivityTelemetry.EpisodeDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
-            if (requests.Value > 0)
-            {
-                ActivityTelemetry.EpisodeStorageRequests.Record(requests.Value);
-            }
-        }
+        RecordEpisode(outcome.Applied, started, requests);
 
         return outcome;
     }
@@ -864,6 +856,22 @@ public sealed partial class RunProcessor
             }
 
             _indexed[state.RunId] = new IndexedSummary(status, committed.Value, now);
+        }
+    }
+
+    /// <summary>The episode metrics, for an episode (native) or step (durable) that applied events; nothing otherwise.</summary>
+    private void RecordEpisode(int applied, long started, StorageRequestCount requests)
+    {
+        if (applied <= 0)
+        {
+            return;
+        }
+
+        ActivityTelemetry.EventsApplied.Add(applied);
+        ActivityTelemetry.EpisodeDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+        if (requests.Value > 0)
+        {
+            ActivityTelemetry.EpisodeStorageRequests.Record(requests.Value);
         }
     }
 
