@@ -10,9 +10,6 @@ namespace FlowFunctions.Functions.Durable;
 /// <summary>The services of the durable engine's Functions app.</summary>
 public static class DurableFunctionsServices
 {
-    /// <summary>The configuration key naming the run store, when it is not the app's own storage.</summary>
-    public const string StoreKey = "FlowFunctions:Store";
-
     /// <summary>
     /// The engine over the run store (<c>FlowFunctions:Store</c>, else the app's own storage, <c>AzureWebJobsStorage</c>,
     /// which the Durable extension's task hub uses too: a connection string, or the identity-based settings of a keyless
@@ -24,10 +21,9 @@ public static class DurableFunctionsServices
     public static IServiceCollection AddFlowDurableFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var store = configuration[StoreKey] is { Length: > 0 } configured ? configured
-            : WebJobsStorage.Describe(key => configuration[key])
+        var store = WebJobsStorage.DescribeStore(key => configuration[key])
             ?? throw new InvalidOperationException(
-                $"no run store: set {WebJobsStorage.Setting} (a connection string, or {WebJobsStorage.BlobServiceUriSetting}, {WebJobsStorage.QueueServiceUriSetting} and {WebJobsStorage.TableServiceUriSetting}) or {StoreKey}");
+                $"no run store: set {WebJobsStorage.Setting} (a connection string, or {WebJobsStorage.BlobServiceUriSetting}, {WebJobsStorage.QueueServiceUriSetting} and {WebJobsStorage.TableServiceUriSetting}) or {WebJobsStorage.StoreKey}");
         var credential = WebJobsStorage.Credential(key => configuration[key]);
         services.AddSingleton(_ => FlowEngine.Create(FlowStores.Open(store, TimeProvider.System, credential)));
         services.AddSingleton(provider => new FlowActivities(provider.GetRequiredService<FlowEngine>()));

@@ -33,6 +33,9 @@ public static class WebJobsStorage
     /// <summary>The Table service endpoint.</summary>
     public const string TableServiceUriSetting = Setting + "__tableServiceUri";
 
+    /// <summary>The configuration key naming the run store when it is not the app's own storage (a SQLite path or a connection string).</summary>
+    public const string StoreKey = "FlowFunctions:Store";
+
     /// <summary>The value of <see cref="CredentialSetting"/> that selects the managed identity.</summary>
     public const string ManagedIdentity = "managedidentity";
 
@@ -83,6 +86,18 @@ public static class WebJobsStorage
 
         var accountSetting = string.IsNullOrEmpty(account) ? string.Empty : $"AccountName={account};";
         return accountSetting + string.Join(";", endpoints.Select(e => $"{e.Name}={e.Uri}"));
+    }
+
+    /// <summary>
+    /// The run store a Functions app opens: <see cref="StoreKey"/> when it is set, else the store <c>AzureWebJobsStorage</c>
+    /// names (<see cref="Describe"/>), so the queues our code writes are the ones the triggers poll; null when neither is set.
+    /// </summary>
+    /// <param name="configuration">Reads a configuration key, e.g. <c>key => configuration[key]</c>.</param>
+    /// <exception cref="InvalidOperationException">Identity-based settings name some service endpoints but not all three.</exception>
+    public static string? DescribeStore(Func<string, string?> configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration(StoreKey) is { Length: > 0 } store ? store : Describe(configuration);
     }
 
     /// <summary>

@@ -10,14 +10,10 @@ namespace FlowFunctions.Host.Functions;
 /// </summary>
 internal static class HandlerStore
 {
-    /// <summary>The configuration key naming the store.</summary>
-    public const string StoreKey = "FlowFunctions:Store";
-
     /// <summary>The store description from configuration: a connection string, or a SQLite path.</summary>
     /// <exception cref="InvalidOperationException">Identity-based settings name some service endpoints but not all three.</exception>
     public static string Describe(IConfiguration configuration) =>
-        configuration[StoreKey] is { Length: > 0 } store ? store
-        : WebJobsStorage.Describe(key => configuration[key]) ?? Path.Combine(".flow", "flow.db");
+        WebJobsStorage.DescribeStore(key => configuration[key]) ?? Path.Combine(".flow", "flow.db");
 
     /// <summary>The Entra ID credential of a keyless store (<see cref="WebJobsStorage.Credential"/>); null for <c>DefaultAzureCredential</c>.</summary>
     /// <exception cref="InvalidOperationException">The credential setting has another value.</exception>

@@ -123,7 +123,7 @@ public sealed class IdentitySettingsTests
         var directory = Path.Combine(Path.GetTempPath(), "flowfunctions-identity-" + System.Guid.NewGuid().ToString("N"));
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
-            builder.UseSetting(HandlerStore.StoreKey, Path.Combine(directory, "flow.db"));
+            builder.UseSetting(WebJobsStorage.StoreKey, Path.Combine(directory, "flow.db"));
             builder.UseSetting(CustomHandlerExtensions.PortVariable, "7071");
             builder.UseSetting(AppSettings.TelemetryConnectionString, "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/");
             if (withAuthentication)

@@ -21,7 +21,7 @@ internal sealed class HandlerApp : IAsyncDisposable
         _directory = directory;
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
-            builder.UseSetting(HandlerStore.StoreKey, store);
+            builder.UseSetting(WebJobsStorage.StoreKey, store);
 
             // As under the Functions host, which names the port: no API key required, no polling worker.
             builder.UseSetting(CustomHandlerExtensions.PortVariable, "7071");
